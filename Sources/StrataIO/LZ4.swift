@@ -1,0 +1,48 @@
+import CLZ4
+
+/// LZ4 block compression from the system liblz4: the codec of segment column blocks.
+public enum LZ4 {
+    /// Compresses `input` as one LZ4 block (no frame header); decompression needs the original size.
+    public static func compress(_ input: [UInt8]) -> [UInt8] {
+        if input.isEmpty { return [] }
+        let bound = Int(LZ4_compressBound(Int32(input.count)))
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = input.withUnsafeBytes { src in
+            output.withUnsafeMutableBytes { dst in
+                LZ4_compress_default(
+                    src.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    dst.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    Int32(input.count), Int32(bound))
+            }
+        }
+        precondition(written > 0, "LZ4_compress_default failed for \(input.count) bytes")
+        output.removeLast(bound - Int(written))
+        return output
+    }
+
+    /// Decompresses one LZ4 block that must expand to exactly `originalSize` bytes.
+    /// Malformed input throws; it never reads or writes out of bounds (`LZ4_decompress_safe`).
+    public static func decompress(_ input: ByteReader, originalSize: Int) throws(FormatError) -> [UInt8] {
+        if originalSize == 0 && input.remaining == 0 { return [] }
+        guard originalSize > 0, input.remaining > 0 else {
+            throw FormatError.invalidValue(offset: input.offset, reason: "LZ4 block of \(input.remaining) bytes cannot expand to \(originalSize)")
+        }
+        var output = [UInt8](repeating: 0, count: originalSize)
+        let src = input.storage.buffer.baseAddress! + input.offset
+        let produced = output.withUnsafeMutableBytes { dst in
+            LZ4_decompress_safe(
+                src.assumingMemoryBound(to: CChar.self),
+                dst.baseAddress!.assumingMemoryBound(to: CChar.self),
+                Int32(input.remaining), Int32(originalSize))
+        }
+        guard produced == Int32(originalSize) else {
+            throw FormatError.invalidValue(offset: input.offset, reason: "LZ4 block did not expand to \(originalSize) bytes (liblz4 returned \(produced))")
+        }
+        return output
+    }
+
+    /// Convenience for arrays.
+    public static func decompress(_ input: [UInt8], originalSize: Int) throws(FormatError) -> [UInt8] {
+        try decompress(ByteReader(bytes: input), originalSize: originalSize)
+    }
+}
