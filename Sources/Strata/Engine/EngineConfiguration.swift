@@ -1,0 +1,41 @@
+import StrataCore
+import StrataIO
+
+/// Everything an ``Engine`` needs to know; every field has a working default.
+public struct EngineConfiguration: Sendable {
+    /// The data directory (created when missing). Holds `MANIFEST`, `wal/`, `1m/`, `5m/`, `1h/`, `1d/`.
+    public var dataDirectory: String
+    /// When WAL appends are fsynced. Default ``WALSyncPolicy/everyWrite`` (group commit).
+    public var walSyncPolicy: WALSyncPolicy = .everyWrite
+    /// A WAL file rolls over once it would exceed this many bytes. Default 64 MiB.
+    public var walRollSize: Int = 64 << 20
+    /// Line-protocol parsing limits.
+    public var parseLimits: LineProtocolLimits = .default
+    /// Admission rules for parsed points (future/old timestamps, series caps).
+    public var headLimits = HeadLimits()
+    /// A minute bucket is flushed to a segment once the clock is this many seconds past its end.
+    /// Points for a minute that arrive later still count: they go into a new bucket that is flushed
+    /// with a later segment and merged with the first by queries and compaction. Default 120 s.
+    public var flushGraceSeconds: Int64 = 120
+    /// The engine's clock in Unix seconds (tests inject their own).
+    public var clock: @Sendable () -> Int64 = { SystemClock.nowSeconds() }
+    /// Called at named steps of WAL appends, flushes and compactions; a test throws from it to
+    /// simulate a crash at that step. Nil in production.
+    public var faultInjector: (@Sendable (FaultPoint) throws -> Void)? = nil
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// The steps at which ``EngineConfiguration/faultInjector`` is called.
+public enum FaultPoint: String, Sendable, CaseIterable {
+    /// A write's record is in the WAL (not yet in the head).
+    case afterWALAppend
+    /// A flush wrote and fsynced `<segment>.tmp`.
+    case afterSegmentTemporaryWritten
+    /// A flush renamed the segment into place (manifest not yet updated).
+    case afterSegmentRenamed
+    /// A flush published the new manifest (WAL files not yet deleted).
+    case afterManifestPublished
+}
