@@ -12,8 +12,9 @@ public struct LineProtocolLimits: Sendable, Equatable {
     public var maxLineLength: Int
     /// The most tags one point may carry.
     ///
-    /// Default 64: every tag multiplies series cardinality, and real schemas use a handful; 64 leaves
-    /// ample room while bounding the engine's per-point series-key work.
+    /// Default 256: InfluxDB sets no per-point tag limit and real schemas use a handful, but generated
+    /// schemas can be wide (the conformance corpus has a valid 255-tag line); 256 admits those while
+    /// bounding the per-point series-key and duplicate-key work.
     public var maxTags: Int
     /// The most fields one point may carry.
     ///
@@ -38,7 +39,7 @@ public struct LineProtocolLimits: Sendable, Equatable {
     /// Creates limits; every parameter defaults to the value documented on its property.
     public init(
         maxLineLength: Int = 65_536,
-        maxTags: Int = 64,
+        maxTags: Int = 256,
         maxFields: Int = 512,
         maxKeyLength: Int = 256,
         maxTagValueLength: Int = 4_096,
@@ -52,7 +53,7 @@ public struct LineProtocolLimits: Sendable, Equatable {
         self.maxStringFieldLength = maxStringFieldLength
     }
 
-    /// The documented defaults: 64 KiB lines, 64 tags, 512 fields, 256-byte keys, 4 KiB tag values and
+    /// The documented defaults: 64 KiB lines, 256 tags, 512 fields, 256-byte keys, 4 KiB tag values and
     /// 64 KiB string fields.
     public static let `default` = LineProtocolLimits()
 }

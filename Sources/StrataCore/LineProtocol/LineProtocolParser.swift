@@ -8,8 +8,9 @@
 /// - Lines end with `\n` or `\r\n` (the last line may have no terminator). Blank lines and comment
 ///   lines (`#` after optional spaces) are skipped.
 /// - In measurements `\,` and `\ ` are escapes; in tag keys, tag values and field keys `\,`, `\=` and
-///   `\ ` are. A backslash before any other byte is kept literally. Unescaped bytes must be printable
-///   and the unescaped text valid UTF-8.
+///   `\ ` are. A backslash before any other byte is kept literally. Names and keys must not contain
+///   control characters (tag values may, except `\r` and `\n`, as in the reference decoder), and the
+///   unescaped text must be valid UTF-8.
 /// - String field values are double-quoted; `\"` and `\\` are escapes, any other byte (including a
 ///   newline, so a string may span lines) is taken literally.
 /// - Floats, `i` integers, `u` unsigned integers, and booleans `t T true True TRUE f F false False FALSE`.

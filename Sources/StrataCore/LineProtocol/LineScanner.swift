@@ -310,8 +310,7 @@ struct LineScanner {
         }
         guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
         position += 1
-        let value = try scanKey(
-            maxLength: limits.maxTagValueLength, tooLong: .valueTooLong(limit: limits.maxTagValueLength))
+        let value = try scanTagValue()
         if value.count == 0 { throw failure(.missingTagValue, at: position) }
         if tags.count - pointTagStart == limits.maxTags {
             throw failure(.tooManyTags(limit: limits.maxTags), at: keyOffset)
@@ -335,19 +334,33 @@ struct LineScanner {
     /// Scans and unescapes a measurement name (escapes `\,` and `\ `).
     @inline(__always)
     mutating func scanMeasurement() throws(LineFailure) -> ByteRange {
-        try scanName(allowsEquals: true, maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+        try scanName(
+            allowsEquals: true, allowsControl: false, maxLength: limits.maxKeyLength,
+            tooLong: .keyTooLong(limit: limits.maxKeyLength))
     }
 
-    /// Scans and unescapes a tag key, tag value or field key (escapes `\,`, `\=` and `\ `).
+    /// Scans and unescapes a tag key or field key (escapes `\,`, `\=` and `\ `).
     @inline(__always)
     mutating func scanKey(maxLength: Int, tooLong: LineProtocolError.Reason) throws(LineFailure) -> ByteRange {
-        try scanName(allowsEquals: false, maxLength: maxLength, tooLong: tooLong)
+        try scanName(allowsEquals: false, allowsControl: false, maxLength: maxLength, tooLong: tooLong)
     }
 
-    /// Copies printable bytes other than `,`, space and (unless `allowsEquals`) `=` to the output,
-    /// unescaping backslash sequences, and stops at the first other byte.
+    /// Scans and unescapes a tag value (escapes `\,`, `\=` and `\ `). Unlike keys, tag values may contain
+    /// control characters other than `\r` and `\n`, as the reference decoder accepts them.
     @inline(__always)
-    mutating func scanName(allowsEquals: Bool, maxLength: Int, tooLong: LineProtocolError.Reason) throws(LineFailure) -> ByteRange {
+    mutating func scanTagValue() throws(LineFailure) -> ByteRange {
+        try scanName(
+            allowsEquals: false, allowsControl: true, maxLength: limits.maxTagValueLength,
+            tooLong: .valueTooLong(limit: limits.maxTagValueLength))
+    }
+
+    /// Copies printable bytes (or, if `allowsControl`, any bytes but `\r` and `\n`) other than `,`, space
+    /// and (unless `allowsEquals`) `=` to the output, unescaping backslash sequences, and stops at the
+    /// first other byte.
+    @inline(__always)
+    mutating func scanName(
+        allowsEquals: Bool, allowsControl: Bool, maxLength: Int, tooLong: LineProtocolError.Reason
+    ) throws(LineFailure) -> ByteRange {
         let startOffset = position
         let outputStart = write
         var index = position
@@ -355,7 +368,10 @@ struct LineScanner {
         var combined: UInt8 = 0
         while index < end {
             let byte = input[index]
-            if byte > ASCII.space && byte != 0x7F && byte != ASCII.comma && byte != ASCII.backslash
+            let allowedByClass = allowsControl
+                ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
+                : byte > ASCII.space && byte != 0x7F
+            if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
                 && (allowsEquals || byte != ASCII.equals)
             {
                 output[written] = byte
