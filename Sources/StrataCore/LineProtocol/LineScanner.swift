@@ -1,0 +1,447 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a line failed, with its position; thrown inside ``LineScanner`` and turned into a
+/// ``LineProtocolError`` by the line loop.
+struct LineFailure: Error {
+    var line: Int
+    var column: Int
+    var reason: LineProtocolError.Reason
+    /// Whether to resume after the next newline at or after the scanner's position (otherwise the
+    /// scanner is already at the start of the next line).
+    var skipsRestOfLine = true
+}
+
+/// Byte constants used by the scanner.
+enum ASCII {
+    static let newline = UInt8(ascii: "\n")
+    static let carriageReturn = UInt8(ascii: "\r")
+    static let space = UInt8(ascii: " ")
+    static let comma = UInt8(ascii: ",")
+    static let equals = UInt8(ascii: "=")
+    static let backslash = UInt8(ascii: "\\")
+    static let quote = UInt8(ascii: "\"")
+    static let hash = UInt8(ascii: "#")
+    static let minus = UInt8(ascii: "-")
+    static let zero = UInt8(ascii: "0")
+}
+
+/// The parsing state of one ``LineProtocolParser/parse(_:defaultTimestamp:firstLineNumber:into:)-(UnsafeRawBufferPointer,_,_,_)``
+/// call: raw input and output cursors plus the batch's arrays, moved in for the duration of the call.
+///
+/// All raw memory access of the parser is confined to this type and its extensions. Every read is
+/// guarded by `position < end`; writes stay below the output capacity because unescaped text is never
+/// longer than the input it came from.
+struct LineScanner {
+    let input: UnsafePointer<UInt8>
+    let end: Int
+    var output: UnsafeMutablePointer<UInt8>
+    /// Next write offset in the batch's bytes.
+    var write: Int
+    /// Next read offset in `input`.
+    var position = 0
+    /// Line number of the byte at `position`.
+    var lineNumber: Int
+    /// Offset of the first byte of the current line.
+    var lineStart = 0
+    let precision: TimestampPrecision
+    let limits: LineProtocolLimits
+    let defaultTimestamp: Int64
+
+    var points: [ParsedPoint] = []
+    var tags: [ParsedTag] = []
+    var fields: [ParsedField] = []
+    var errors: [LineProtocolError] = []
+    var linesRead = 0
+
+    init(
+        input: UnsafePointer<UInt8>, end: Int, write: Int, lineNumber: Int, precision: TimestampPrecision,
+        limits: LineProtocolLimits, defaultTimestamp: Int64
+    ) {
+        self.input = input
+        self.end = end
+        self.output = UnsafeMutablePointer(mutating: input)  // replaced before use
+        self.write = write
+        self.lineNumber = lineNumber
+        self.precision = precision
+        self.limits = limits
+        self.defaultTimestamp = defaultTimestamp
+    }
+
+    // MARK: Line loop
+
+    /// Parses all lines from `position` to `end`.
+    mutating func run() {
+        while position < end {
+            var start = position
+            while start < end && input[start] == ASCII.space { start += 1 }
+            guard start < end else {
+                position = end
+                break
+            }
+            let first = input[start]
+            if first == ASCII.newline {
+                position = start + 1
+                startNewLine()
+                continue
+            }
+            if first == ASCII.carriageReturn && (start + 1 == end || input[start + 1] == ASCII.newline) {
+                position = start + 1
+                continue
+            }
+            if first == ASCII.hash {
+                position = start
+                skipComment()
+                continue
+            }
+            linesRead += 1
+            let lineEnd = nextNewline(from: start)
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && input[contentEnd - 1] == ASCII.carriageReturn { contentEnd -= 1 }
+            if contentEnd - lineStart > limits.maxLineLength {
+                errors.append(LineProtocolError(
+                    line: lineNumber, column: limits.maxLineLength + 1,
+                    reason: .lineTooLong(limit: limits.maxLineLength)))
+                position = lineEnd
+                skipNewline()
+                continue
+            }
+            position = start
+            let savedWrite = write
+            let savedTags = tags.count
+            let savedFields = fields.count
+            do {
+                try parseLine()
+            } catch {
+                write = savedWrite
+                tags.removeLast(tags.count - savedTags)
+                fields.removeLast(fields.count - savedFields)
+                errors.append(LineProtocolError(line: error.line, column: error.column, reason: error.reason))
+                if error.skipsRestOfLine {
+                    position = nextNewline(from: position)
+                    skipNewline()
+                }
+            }
+        }
+    }
+
+    /// Marks `position` as the start of a new line.
+    @inline(__always)
+    mutating func startNewLine() {
+        lineNumber += 1
+        lineStart = position
+    }
+
+    /// Steps over the `\n` at `position`, if any.
+    @inline(__always)
+    mutating func skipNewline() {
+        if position < end {
+            position += 1
+            startNewLine()
+        }
+    }
+
+    /// The offset of the first `\n` at or after `offset`, or `end`.
+    @inline(__always)
+    func nextNewline(from offset: Int) -> Int {
+        guard offset < end else { return end }
+        guard let found = memchr(input + offset, Int32(ASCII.newline), end - offset) else { return end }
+        return input.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Skips a comment line starting at `position` (on `#`), reporting control characters in it.
+    mutating func skipComment() {
+        let lineEnd = nextNewline(from: position)
+        var index = position + 1
+        while index < lineEnd {
+            let byte = input[index]
+            if byte < 0x20 || byte == 0x7F {
+                let isFinalCarriageReturn = byte == ASCII.carriageReturn && index + 1 == lineEnd
+                if !isFinalCarriageReturn {
+                    linesRead += 1
+                    errors.append(LineProtocolError(line: lineNumber, column: index - lineStart + 1, reason: .invalidComment))
+                    break
+                }
+            }
+            index += 1
+        }
+        position = lineEnd
+        skipNewline()
+    }
+
+    /// A failure at `offset` on the current line.
+    @inline(__always)
+    func failure(_ reason: LineProtocolError.Reason, at offset: Int) -> LineFailure {
+        LineFailure(line: lineNumber, column: offset - lineStart + 1, reason: reason)
+    }
+
+    /// Whether `position` is at the end of a line: `\n`, `\r\n`, a final `\r`, or the end of input.
+    @inline(__always)
+    func atEndOfLine() -> Bool {
+        guard position < end else { return true }
+        let byte = input[position]
+        if byte == ASCII.newline { return true }
+        return byte == ASCII.carriageReturn && (position + 1 == end || input[position + 1] == ASCII.newline)
+    }
+
+    @inline(__always)
+    mutating func skipSpaces() {
+        while position < end && input[position] == ASCII.space { position += 1 }
+    }
+
+    // MARK: One line
+
+    /// Parses the line at `position` and appends its point, or throws without touching the point list.
+    mutating func parseLine() throws(LineFailure) {
+        let firstLine = lineNumber
+        let firstLineStart = lineStart
+        let tagStart = tags.count
+        let fieldStart = fields.count
+
+        let measurementOffset = position
+        let measurement = try scanMeasurement()
+        if measurement.count == 0 {
+            let byte = input[measurementOffset]
+            throw failure(byte == ASCII.comma ? .missingMeasurement : .unexpectedCharacter(byte), at: measurementOffset)
+        }
+
+        // Tag set.
+        while true {
+            guard position < end else { throw failure(.missingFields, at: position) }
+            let byte = input[position]
+            if byte == ASCII.space {
+                skipSpaces()
+                break
+            }
+            guard byte == ASCII.comma else {
+                let isLineEnd = byte == ASCII.newline || byte == ASCII.carriageReturn
+                throw failure(isLineEnd ? .missingFields : .unexpectedCharacter(byte), at: position)
+            }
+            position += 1
+            try parseTag(pointTagStart: tagStart)
+        }
+
+        // Field set.
+        while true {
+            let keyOffset = position
+            let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+            if key.count == 0 {
+                if atEndOfLine() {
+                    throw failure(fields.count == fieldStart ? .missingFields : .missingFieldKey, at: position)
+                }
+                let byte = input[position]
+                throw failure(byte == ASCII.equals ? .missingFieldKey : .unexpectedCharacter(byte), at: position)
+            }
+            guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
+            position += 1
+            if fields.count - fieldStart == limits.maxFields {
+                throw failure(.tooManyFields(limit: limits.maxFields), at: keyOffset)
+            }
+            try parseFieldValue(key: key)
+            guard position < end else { break }
+            let byte = input[position]
+            if byte == ASCII.comma {
+                position += 1
+                continue
+            }
+            if byte == ASCII.space || byte == ASCII.newline || byte == ASCII.carriageReturn { break }
+            throw failure(.unexpectedCharacter(byte), at: position)
+        }
+
+        // Timestamp.
+        skipSpaces()
+        var timestamp = defaultTimestamp
+        if !atEndOfLine() {
+            timestamp = try parseTimestamp()
+            skipSpaces()
+            if !atEndOfLine() { throw failure(.unexpectedCharacter(input[position]), at: position) }
+        }
+
+        // A string with newlines can stretch a line past the limit checked up front.
+        if lineNumber != firstLine {
+            let length = position - firstLineStart
+            if length > limits.maxLineLength {
+                var failure = LineFailure(
+                    line: firstLine, column: limits.maxLineLength + 1, reason: .lineTooLong(limit: limits.maxLineLength))
+                failure.skipsRestOfLine = false
+                skipLineTerminator()
+                throw failure
+            }
+        }
+        skipLineTerminator()
+
+        points.append(ParsedPoint(
+            measurement: measurement,
+            tagStart: Int32(truncatingIfNeeded: tagStart),
+            tagCount: Int32(truncatingIfNeeded: tags.count - tagStart),
+            fieldStart: Int32(truncatingIfNeeded: fieldStart),
+            fieldCount: Int32(truncatingIfNeeded: fields.count - fieldStart),
+            timestamp: timestamp,
+            line: Int32(truncatingIfNeeded: firstLine)
+        ))
+    }
+
+    /// Steps over the line terminator at `position` (the caller checked ``atEndOfLine()``).
+    @inline(__always)
+    mutating func skipLineTerminator() {
+        guard position < end else { return }
+        if input[position] == ASCII.carriageReturn { position += 1 }
+        if position < end {
+            position += 1
+            startNewLine()
+        }
+    }
+
+    /// Parses `key=value` after a tag comma and appends the tag.
+    @inline(__always)
+    mutating func parseTag(pointTagStart: Int) throws(LineFailure) {
+        let keyOffset = position
+        let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+        if key.count == 0 {
+            guard position < end else { throw failure(.missingTagKey, at: position) }
+            let byte = input[position]
+            let isMissing = byte == ASCII.equals || byte == ASCII.space || byte == ASCII.comma || byte == ASCII.newline
+            throw failure(isMissing ? .missingTagKey : .unexpectedCharacter(byte), at: position)
+        }
+        guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
+        position += 1
+        let value = try scanTagValue()
+        if value.count == 0 { throw failure(.missingTagValue, at: position) }
+        if tags.count - pointTagStart == limits.maxTags {
+            throw failure(.tooManyTags(limit: limits.maxTags), at: keyOffset)
+        }
+        var index = pointTagStart
+        while index < tags.count {
+            let other = tags[index].key
+            if other.count == key.count
+                && memcmp(output + Int(other.start), output + Int(key.start), Int(key.count)) == 0
+            {
+                let text = String(decoding: UnsafeBufferPointer(start: output + Int(key.start), count: Int(key.count)), as: UTF8.self)
+                throw failure(.duplicateTagKey(text), at: keyOffset)
+            }
+            index += 1
+        }
+        tags.append(ParsedTag(key: key, value: value))
+    }
+
+    // MARK: Names
+
+    /// Scans and unescapes a measurement name (escapes `\,` and `\ `).
+    @inline(__always)
+    mutating func scanMeasurement() throws(LineFailure) -> ByteRange {
+        try scanName(
+            allowsEquals: true, allowsControl: false, maxLength: limits.maxKeyLength,
+            tooLong: .keyTooLong(limit: limits.maxKeyLength))
+    }
+
+    /// Scans and unescapes a tag key or field key (escapes `\,`, `\=` and `\ `).
+    @inline(__always)
+    mutating func scanKey(maxLength: Int, tooLong: LineProtocolError.Reason) throws(LineFailure) -> ByteRange {
+        try scanName(allowsEquals: false, allowsControl: false, maxLength: maxLength, tooLong: tooLong)
+    }
+
+    /// Scans and unescapes a tag value (escapes `\,`, `\=` and `\ `). Unlike keys, tag values may contain
+    /// control characters other than `\r` and `\n`, as the reference decoder accepts them.
+    @inline(__always)
+    mutating func scanTagValue() throws(LineFailure) -> ByteRange {
+        try scanName(
+            allowsEquals: false, allowsControl: true, maxLength: limits.maxTagValueLength,
+            tooLong: .valueTooLong(limit: limits.maxTagValueLength))
+    }
+
+    /// Copies printable bytes (or, if `allowsControl`, any bytes but `\r` and `\n`) other than `,`, space
+    /// and (unless `allowsEquals`) `=` to the output, unescaping backslash sequences, and stops at the
+    /// first other byte.
+    @inline(__always)
+    mutating func scanName(
+        allowsEquals: Bool, allowsControl: Bool, maxLength: Int, tooLong: LineProtocolError.Reason
+    ) throws(LineFailure) -> ByteRange {
+        let startOffset = position
+        let outputStart = write
+        var index = position
+        var written = write
+        var combined: UInt8 = 0
+        while index < end {
+            let byte = input[index]
+            let allowedByClass = allowsControl
+                ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
+                : byte > ASCII.space && byte != 0x7F
+            if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
+                && (allowsEquals || byte != ASCII.equals)
+            {
+                output[written] = byte
+                written += 1
+                index += 1
+                combined |= byte
+                continue
+            }
+            guard byte == ASCII.backslash else { break }
+            if index + 1 < end {
+                let next = input[index + 1]
+                if next == ASCII.comma || next == ASCII.space || (!allowsEquals && next == ASCII.equals) {
+                    output[written] = next
+                    written += 1
+                    index += 2
+                    continue
+                }
+            }
+            output[written] = byte
+            written += 1
+            index += 1
+        }
+        position = index
+        write = written
+        let count = written - outputStart
+        if count > maxLength { throw failure(tooLong, at: startOffset) }
+        if combined & 0x80 != 0 && !UTF8Validation.isValid(output + outputStart, count: count) {
+            throw failure(.invalidUTF8, at: startOffset)
+        }
+        return ByteRange(start: UInt32(truncatingIfNeeded: outputStart), count: UInt32(truncatingIfNeeded: count))
+    }
+
+    // MARK: Timestamp
+
+    /// Parses the timestamp at `position` and converts it to nanoseconds.
+    mutating func parseTimestamp() throws(LineFailure) -> Int64 {
+        let start = position
+        while position < end {
+            let byte = input[position]
+            guard byte == ASCII.minus || byte &- ASCII.zero < 10 else { break }
+            position += 1
+        }
+        let tokenEnd = position
+        if position == start || !(atEndOfLine() || input[position] == ASCII.space) {
+            // Report the whole token up to the next space or line end.
+            var stop = position
+            while stop < end {
+                let byte = input[stop]
+                if byte == ASCII.space || byte == ASCII.newline || byte == ASCII.carriageReturn { break }
+                stop += 1
+            }
+            if stop == start { throw failure(.unexpectedCharacter(input[start]), at: start) }
+            throw failure(.invalidTimestamp(text(start, stop)), at: start)
+        }
+        switch DecimalParsing.signed(input, start, tokenEnd) {
+        case .invalid:
+            throw failure(.invalidTimestamp(text(start, tokenEnd)), at: start)
+        case .outOfRange:
+            throw failure(.timestampOutOfRange(text(start, tokenEnd)), at: start)
+        case .value(let value):
+            guard let nanoseconds = precision.nanoseconds(value) else {
+                throw failure(.timestampOutOfRange(text(start, tokenEnd)), at: start)
+            }
+            return nanoseconds
+        }
+    }
+
+    /// The input bytes `start..<stop` (at most 64) as text, for error messages.
+    func text(_ start: Int, _ stop: Int) -> String {
+        let count = min(stop - start, 64)
+        return String(decoding: UnsafeBufferPointer(start: input + start, count: count), as: UTF8.self)
+    }
+}
