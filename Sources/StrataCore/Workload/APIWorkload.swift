@@ -1,0 +1,141 @@
+/// Deterministic API-request traffic as line protocol: the realistic workload of Strata's tests and
+/// benchmarks (and of `strata-loadgen`).
+///
+/// Each request is one `http_request` line with tags `endpoint`, `method`, `key`, `status` and fields
+/// `duration_ms` (lognormal around 40 ms with a 1 % heavy tail), `req_bytes`, `resp_bytes`:
+///
+/// `http_request,endpoint=/api/v1/r17,method=GET,key=key-42,status=200 duration_ms=41.7,req_bytes=512i,resp_bytes=2048i 1763800000000000000`
+///
+/// Endpoints and keys follow Zipf popularity; statuses are mostly 2xx with some 4xx (including 429) and
+/// 5xx. The same options and seed always give the same lines.
+public struct APIWorkload: Sendable {
+    /// Shape of the generated traffic.
+    public struct Options: Sendable, Equatable {
+        public var endpoints = 200
+        public var keys = 100
+        public var seed: UInt64 = 42
+        /// Timestamp of the first request, ns.
+        public var startNanoseconds: Int64 = 1_763_800_000_000_000_000
+        /// Nanoseconds between consecutive requests.
+        public var spacingNanoseconds: Int64 = 1_000_000
+        public init() {}
+    }
+
+    /// One generated request.
+    public struct Request: Sendable, Equatable {
+        public var endpoint: Int
+        public var method: String
+        public var key: Int
+        public var status: Int
+        public var durationTenthsMs: Int
+        public var requestBytes: Int
+        public var responseBytes: Int
+        public var timestamp: Int64
+
+        /// The duration in milliseconds, as written in the line (one decimal).
+        public var durationMs: Double { Double(durationTenthsMs) / 10 }
+    }
+
+    public static let methods = ["GET", "POST", "PUT", "DELETE"]
+    /// Status codes and their weights (per mille).
+    public static let statuses: [(code: Int, weight: Int)] = [
+        (200, 780), (201, 50), (204, 30), (400, 30), (401, 20), (404, 35), (429, 25), (500, 20), (503, 10),
+    ]
+
+    public let options: Options
+    private var random: SeededRandom
+    private let endpointPopularity: ZipfSampler
+    private let keyPopularity: ZipfSampler
+    private var sequence: Int64 = 0
+    private let endpointNames: [[UInt8]]
+    private let keyNames: [[UInt8]]
+
+    public init(_ options: Options = Options()) {
+        self.options = options
+        random = SeededRandom(seed: options.seed)
+        endpointPopularity = ZipfSampler(count: options.endpoints, exponent: 1.1)
+        keyPopularity = ZipfSampler(count: options.keys, exponent: 1.1)
+        endpointNames = (0..<options.endpoints).map { Array("/api/v1/r\($0)".utf8) }
+        keyNames = (0..<options.keys).map { Array("key-\($0)".utf8) }
+    }
+
+    /// The next request.
+    public mutating func nextRequest() -> Request {
+        let endpoint = endpointPopularity.sample(&random)
+        let key = keyPopularity.sample(&random)
+        let m = random.nextUnit()
+        let method = m < 0.6 ? 0 : m < 0.85 ? 1 : m < 0.95 ? 2 : 3
+        var pick = Int(random.next() % 1000)
+        var status = 200
+        for entry in Self.statuses {
+            if pick < entry.weight { status = entry.code; break }
+            pick -= entry.weight
+        }
+        var duration = _exp(3.7 + 0.6 * random.nextNormal())  // median ≈ 40 ms
+        if random.nextUnit() < 0.01 { duration *= 10 }          // heavy tail
+        let tenths = max(1, Int((duration * 10).rounded()))
+        let requestBytes = 64 + Int(random.next() % 1_024)
+        let responseBytes = 128 + Int(_exp(7 + random.nextNormal()))
+        let timestamp = options.startNanoseconds + sequence * options.spacingNanoseconds
+        sequence += 1
+        return Request(endpoint: endpoint, method: Self.methods[method], key: key, status: status,
+                       durationTenthsMs: tenths, requestBytes: requestBytes, responseBytes: responseBytes, timestamp: timestamp)
+    }
+
+    /// Appends the next request as one line (with its newline) to `output`.
+    public mutating func appendLine(to output: inout [UInt8]) {
+        let request = nextRequest()
+        Self.append(request, endpointName: endpointNames[request.endpoint], keyName: keyNames[request.key], to: &output)
+    }
+
+    /// Appends `count` lines to `output`.
+    public mutating func appendLines(_ count: Int, to output: inout [UInt8]) {
+        for _ in 0..<count { appendLine(to: &output) }
+    }
+
+    /// The line of `request`.
+    public func line(for request: Request) -> String {
+        var bytes: [UInt8] = []
+        Self.append(request, endpointName: endpointNames[request.endpoint], keyName: keyNames[request.key], to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func append(_ r: Request, endpointName: [UInt8], keyName: [UInt8], to out: inout [UInt8]) {
+        out.append(contentsOf: "http_request,endpoint=".utf8)
+        out.append(contentsOf: endpointName)
+        out.append(contentsOf: ",method=".utf8)
+        out.append(contentsOf: r.method.utf8)
+        out.append(contentsOf: ",key=".utf8)
+        out.append(contentsOf: keyName)
+        out.append(contentsOf: ",status=".utf8)
+        appendDecimal(r.status, to: &out)
+        out.append(contentsOf: " duration_ms=".utf8)
+        appendDecimal(r.durationTenthsMs / 10, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDecimal(r.durationTenthsMs % 10, to: &out)
+        out.append(contentsOf: ",req_bytes=".utf8)
+        appendDecimal(r.requestBytes, to: &out)
+        out.append(contentsOf: "i,resp_bytes=".utf8)
+        appendDecimal(r.responseBytes, to: &out)
+        out.append(contentsOf: "i ".utf8)
+        appendDecimal(Int(r.timestamp), to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        if value == 0 { out.append(UInt8(ascii: "0")); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var v = value
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while v > 0 {
+                buffer[count] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                count += 1
+            }
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
+        }
+    }
+}
