@@ -366,7 +366,27 @@ struct LineScanner {
         var index = position
         var written = write
         var combined: UInt8 = 0
-        while index < end {
+        var combinedWords: UInt64 = 0
+        while true {
+            // Eight bytes at a time while no byte needs attention. Storing a whole word is safe: the
+            // output never runs ahead of the input, and eight input bytes remain.
+            while index + 8 <= end {
+                let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
+                let special = SWAR.specialBytes(word, allowsEquals: allowsEquals, allowsControl: allowsControl)
+                if special == 0 {
+                    combinedWords |= word
+                    index += 8
+                    written += 8
+                    continue
+                }
+                let plainCount = special.trailingZeroBitCount &>> 3
+                combinedWords |= word & ((1 &<< UInt64(plainCount &* 8)) &- 1)
+                index += plainCount
+                written += plainCount
+                break
+            }
+            guard index < end else { break }
             let byte = input[index]
             let allowedByClass = allowsControl
                 ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
@@ -394,6 +414,7 @@ struct LineScanner {
             written += 1
             index += 1
         }
+        if combinedWords & SWAR.highBits != 0 { combined |= 0x80 }
         position = index
         write = written
         let count = written - outputStart
@@ -443,5 +464,40 @@ struct LineScanner {
     func text(_ start: Int, _ stop: Int) -> String {
         let count = min(stop - start, 64)
         return String(decoding: UnsafeBufferPointer(start: input + start, count: count), as: UTF8.self)
+    }
+}
+
+/// Word-at-a-time byte classification (SIMD within a register) for the name scanner.
+enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// High bit set in each byte of `word` that is zero (exact for the lowest such byte).
+    @inline(__always)
+    static func zeroBytes(_ word: UInt64) -> UInt64 {
+        (word &- ones) & ~word & highBits
+    }
+
+    /// High bit set in each byte equal to `byte` (exact for the lowest such byte).
+    @inline(__always)
+    static func bytes(_ word: UInt64, equalTo byte: UInt8) -> UInt64 {
+        zeroBytes(word ^ (ones &* UInt64(byte)))
+    }
+
+    /// High bit set in bytes that end or escape a name: `,` `\\` (and `=` unless `allowsEquals`), plus
+    /// control bytes and space, or only space, `\\r` and `\\n` when `allowsControl`. The lowest flagged
+    /// byte is exact; flags above it may be spurious.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64, allowsEquals: Bool, allowsControl: Bool) -> UInt64 {
+        var mask = bytes(word, equalTo: ASCII.comma) | bytes(word, equalTo: ASCII.backslash)
+        if !allowsEquals { mask |= bytes(word, equalTo: ASCII.equals) }
+        if allowsControl {
+            mask |= bytes(word, equalTo: ASCII.space) | bytes(word, equalTo: ASCII.newline)
+                | bytes(word, equalTo: ASCII.carriageReturn)
+        } else {
+            // Bytes below 0x21 (controls and space), and DEL.
+            mask |= ((word &- ones &* 0x21) & ~word & highBits) | bytes(word, equalTo: 0x7F)
+        }
+        return mask
     }
 }
