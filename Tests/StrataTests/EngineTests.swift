@@ -285,3 +285,18 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         #expect(try totals(engine) == (200, 4 * 1225))
     }
 }
+
+@Suite struct EngineLimitTests {
+    @Test func oversizedWriteIsRefusedWhole() throws {
+        let dir = TemporaryDirectory()
+        let engine = try Engine.open(.test(dir, clock: TestClock(t0)))
+        let line = Array("m v=1 \(t0)000000000\n".utf8)
+        var big: [UInt8] = []
+        big.reserveCapacity(64 << 20)
+        while big.count <= WALFile.maxRecordLength { big += line }
+        #expect(throws: EngineError.writeTooLarge(bytes: big.count, limit: WALFile.maxRecordLength - 64)) {
+            try engine.write(big)
+        }
+        #expect(engine.statistics.pointsAccepted == 0)
+    }
+}

@@ -146,6 +146,9 @@ public final class Engine: Sendable {
     ///   - precision: the unit of the timestamps in `lines`.
     ///   - defaultTimestamp: nanoseconds for lines without a timestamp (default: now).
     public func write(_ lines: [UInt8], precision: TimestampPrecision = .nanoseconds, defaultTimestamp: Int64? = nil) throws -> WriteResult {
+        // The WAL refuses larger records on replay, so refuse them here, before anything is accepted.
+        let limit = WALFile.maxRecordLength - 64
+        guard lines.count <= limit else { throw EngineError.writeTooLarge(bytes: lines.count, limit: limit) }
         let now = configuration.clock()
         let timestamp = defaultTimestamp ?? now * 1_000_000_000 + Int64(SystemClock.nowNanoseconds() % 1_000_000_000)
         var batch = ParsedBatch()
@@ -284,10 +287,13 @@ public struct EngineStatistics: Sendable, Equatable {
 public enum EngineError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The engine was closed.
     case closed
+    /// One write of `bytes` bytes exceeds the largest WAL record (`limit` bytes); split it.
+    case writeTooLarge(bytes: Int, limit: Int)
 
     public var description: String {
         switch self {
         case .closed: "the engine is closed"
+        case let .writeTooLarge(bytes, limit): "a write of \(bytes) bytes exceeds the \(limit)-byte limit of one write; split it into smaller batches"
         }
     }
 }
