@@ -17,6 +17,13 @@ public struct EngineConfiguration: Sendable {
     /// Points for a minute that arrive later still count: they go into a new bucket that is flushed
     /// with a later segment and merged with the first by queries and compaction. Default 120 s.
     public var flushGraceSeconds: Int64 = 120
+    /// How long each granularity is kept (1m 24 h, 5m 7 d, 1h 90 d, 1d forever).
+    public var retention = RetentionPolicy()
+    /// How often ``Engine/runMaintenance()`` flushes the head and compacts. Default 60 s.
+    public var maintenanceIntervalSeconds: Int64 = 60
+    /// The head is flushed by maintenance once its oldest closed minute is this old, so 1m segments
+    /// hold about this much time each. Default 600 s (10 minutes).
+    public var flushIntervalSeconds: Int64 = 600
     /// The engine's clock in Unix seconds (tests inject their own).
     public var clock: @Sendable () -> Int64 = { SystemClock.nowSeconds() }
     /// Called at named steps of WAL appends, flushes and compactions; a test throws from it to
@@ -32,10 +39,16 @@ public struct EngineConfiguration: Sendable {
 public enum FaultPoint: String, Sendable, CaseIterable {
     /// A write's record is in the WAL (not yet in the head).
     case afterWALAppend
-    /// A flush wrote and fsynced `<segment>.tmp`.
+    /// A flush or compaction wrote and fsynced `<segment>.tmp`.
     case afterSegmentTemporaryWritten
-    /// A flush renamed the segment into place (manifest not yet updated).
+    /// A flush or compaction renamed a segment into place (manifest not yet updated).
     case afterSegmentRenamed
     /// A flush published the new manifest (WAL files not yet deleted).
     case afterManifestPublished
+    /// A compaction job wrote its new segment(s) (manifest not yet updated).
+    case compactionAfterSegmentsWritten
+    /// A compaction job published its manifest (source files not yet deleted).
+    case compactionAfterManifestPublished
+    /// A compaction job deleted its source files.
+    case compactionAfterSourcesDeleted
 }

@@ -42,6 +42,17 @@ struct Manifest: Sendable, Equatable {
     /// Per granularity (index = raw value − 1): every bucket of that granularity starting before this
     /// instant has been rolled up into the next coarser one (compaction bookkeeping; `Int64.min` = none).
     var rolledUpBefore: [Int64] = Array(repeating: Int64.min, count: 4)
+    /// Every 1-minute bucket starting before this instant has been flushed from the head at least once
+    /// (later points for it arrive as late data). `Int64.min` until the first flush.
+    var sealedBefore: Int64 = Int64.min
+
+    /// `rolledUpBefore` of `granularity`.
+    func rolledUp(before granularity: Granularity) -> Int64 { rolledUpBefore[Int(granularity.rawValue) - 1] }
+
+    /// Sets `rolledUpBefore` of `granularity`.
+    mutating func setRolledUp(before value: Int64, for granularity: Granularity) {
+        rolledUpBefore[Int(granularity.rawValue) - 1] = value
+    }
 
     /// The minute before which a point logged in WAL file `walFile` is already in a segment
     /// (`Int64.min` when none is).
@@ -56,6 +67,7 @@ struct Manifest: Sendable, Equatable {
         writer.writeBytes([0, 0, 0])
         writer.writeUInt64(nextSegmentSequence)
         for value in rolledUpBefore { writer.writeInt64(value) }
+        writer.writeInt64(sealedBefore)
         writer.writeUInt32(UInt32(flushMarks.count))
         for mark in flushMarks {
             writer.writeUInt64(mark.walFile)
@@ -90,6 +102,7 @@ struct Manifest: Sendable, Equatable {
         nextSegmentSequence = try reader.readUInt64()
         rolledUpBefore = []
         for _ in 0..<4 { rolledUpBefore.append(try reader.readInt64()) }
+        sealedBefore = try reader.readInt64()
         let markCount = Int(try reader.readUInt32())
         guard markCount <= reader.remaining / 16 else { throw .invalidValue(offset: reader.offset, reason: "\(markCount) flush marks") }
         for _ in 0..<markCount {

@@ -1,0 +1,118 @@
+import StrataCore
+
+/// One unit of compaction work. Each job is published with one manifest update, so a crash leaves
+/// either none or all of its effect.
+enum CompactionJob: Sendable, Equatable {
+    /// Aggregate the `from` rows with bucket starts in `window` into `from.coarser` buckets, and record
+    /// `from` as rolled up before `window.upperBound`. The source segments stay (retention drops them).
+    case rollup(from: Granularity, window: Range<Int64>, sources: [Manifest.Segment])
+    /// Rewrite `sources` (all of `granularity`, in closed merge windows) as one segment per merge window.
+    case merge(granularity: Granularity, sources: [Manifest.Segment])
+    /// Delete these expired, rolled-up segments.
+    case drop(segments: [Manifest.Segment])
+}
+
+/// Decides what compaction should do, from the manifest alone (pure: no I/O).
+///
+/// Contract:
+/// - **Rollups** run from `rolledUpBefore[g]` up to the last `g.coarser` boundary at or before what
+///   `g` has sealed: for 1m, `sealedBefore` (every minute before it has been flushed); for 5m, 1h and
+///   1d, the finer granularity's `rolledUpBefore`. So `rolledUpBefore[1h] ≤ rolledUpBefore[5m] ≤
+///   rolledUpBefore[1m] ≤ sealedBefore` always holds. A window is processed in chunks (1m→5m one hour,
+///   5m→1h one day, 1h→1d 30 days) to bound memory.
+/// - **Merges** rewrite the segments of a granularity whose *merge window* (1m: 1 hour, 5m: 1 day,
+///   1h: 30 days, 1d: 360 days, aligned to the epoch) is closed (its end ≤ the sealed boundary) when that
+///   window has more than one segment or a segment spans windows. So each granularity has at most one
+///   file per closed merge window, plus the files of its open windows: with defaults, about 24 + 10
+///   files of 1m (hourly windows over 24 h, plus flushes of the open hour at a 10-minute flush interval),
+///   7 + 1 of 5m, 3 + 1 of 1h and one per 360 days of 1d, plus late-data deltas until the next merge.
+/// - **Drops** delete a segment once its newest bucket ended more than the retention ago and (except
+///   for the coarsest granularity) it lies entirely before `rolledUpBefore` of its granularity.
+/// - With no segments, nothing is planned.
+enum CompactionPlanner {
+    /// Merge window width (seconds) per granularity.
+    static func mergeWindow(_ granularity: Granularity) -> Int64 {
+        switch granularity {
+        case .minute: 3_600
+        case .fiveMinutes: 86_400
+        case .hour: 30 * 86_400
+        case .day: 360 * 86_400
+        }
+    }
+
+    /// Rollup chunk (seconds) per target granularity.
+    static func rollupChunk(_ target: Granularity) -> Int64 {
+        switch target {
+        case .minute, .fiveMinutes: 3_600
+        case .hour: 86_400
+        case .day: 30 * 86_400
+        }
+    }
+
+    /// Everything `granularity` holds before this instant is complete (late data aside).
+    static func sealed(_ granularity: Granularity, _ manifest: Manifest) -> Int64 {
+        switch granularity {
+        case .minute: manifest.sealedBefore
+        default: manifest.rolledUp(before: granularity.finer!)
+        }
+    }
+
+    static func floor(_ value: Int64, _ width: Int64) -> Int64 {
+        if value == Int64.min { return value }
+        let q = value / width
+        return (value % width < 0 ? q - 1 : q) * width
+    }
+
+    /// The next rollup job, or nil when every granularity is rolled up as far as it can be.
+    static func nextRollup(_ manifest: Manifest) -> CompactionJob? {
+        for from in [Granularity.minute, .fiveMinutes, .hour] {
+            let target = from.coarser!
+            let sources = manifest.segments.filter { $0.granularity == from }
+            guard !sources.isEmpty else { continue }
+            var start = manifest.rolledUp(before: from)
+            if start == Int64.min { start = floor(sources.map(\.minStart).min()!, target.seconds) }
+            let limit = floor(sealed(from, manifest), target.seconds)
+            guard limit > start else { continue }
+            let end = min(limit, floor(start, rollupChunk(target)) + rollupChunk(target))
+            let window = start..<end
+            let overlapping = sources.filter { $0.maxStart >= window.lowerBound && $0.minStart < window.upperBound }
+            return .rollup(from: from, window: window, sources: overlapping)
+        }
+        return nil
+    }
+
+    /// Merge jobs for every granularity with mergeable closed windows.
+    static func merges(_ manifest: Manifest) -> [CompactionJob] {
+        var jobs: [CompactionJob] = []
+        for granularity in Granularity.allCases {
+            let width = mergeWindow(granularity)
+            let closedEnd = floor(sealed(granularity, manifest), width)
+            guard closedEnd != Int64.min else { continue }
+            let closed = manifest.segments.filter { $0.granularity == granularity && $0.maxStart < closedEnd }
+            let byWindow = Dictionary(grouping: closed) { floor($0.minStart, width) }
+            var sources: [Manifest.Segment] = []
+            for (_, group) in byWindow.sorted(by: { $0.key < $1.key }) {
+                let spans = group.contains { floor($0.minStart, width) != floor($0.maxStart, width) }
+                if group.count > 1 || spans { sources += group }
+            }
+            if !sources.isEmpty {
+                // Bound one job's size: at most 48 windows' worth of files at a time.
+                let windows = Set(sources.map { floor($0.minStart, width) }).sorted().prefix(48)
+                let chosen = sources.filter { windows.contains(floor($0.minStart, width)) }
+                jobs.append(.merge(granularity: granularity, sources: chosen))
+            }
+        }
+        return jobs
+    }
+
+    /// The drop job for expired segments, or nil.
+    static func drops(_ manifest: Manifest, now: Int64, retention: RetentionPolicy) -> CompactionJob? {
+        let expired = manifest.segments.filter { segment in
+            guard let keep = retention.seconds(segment.granularity) else { return false }
+            let end = segment.maxStart + segment.granularity.seconds
+            guard end <= now - keep else { return false }
+            return segment.granularity == .day || segment.maxStart < manifest.rolledUp(before: segment.granularity)
+        }
+        return expired.isEmpty ? nil : .drop(segments: expired)
+    }
+}

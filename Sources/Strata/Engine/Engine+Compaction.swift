@@ -1,0 +1,168 @@
+import Synchronization
+import Logging
+import StrataCore
+import StrataIO
+
+/// Counters of the compaction engine, for logs and the `/metrics` endpoint.
+public struct CompactionStatistics: Sendable, Equatable {
+    /// Completed compaction passes (``Engine/compact()`` calls).
+    public var runs = 0
+    public var rollups = 0
+    public var merges = 0
+    public var drops = 0
+    /// Rows read from source segments by rollups and merges.
+    public var rowsRead = 0
+    public var bytesWritten = 0
+    /// Bytes of segment files deleted by merges and retention.
+    public var bytesDropped = 0
+    public var errors = 0
+    /// Total time spent in compaction passes, seconds.
+    public var seconds = 0.0
+    /// The last error, if any.
+    public var lastError: String?
+}
+
+/// What one ``Engine/compact()`` pass did.
+public struct CompactionReport: Sendable, Equatable {
+    public var rollups = 0
+    public var merges = 0
+    public var drops = 0
+    public var rowsRead = 0
+    public var bytesWritten = 0
+    public var bytesDropped = 0
+}
+
+extension Engine {
+    /// Runs every due rollup, merge and retention drop now. Ingest and queries go on meanwhile: source
+    /// segments are read and new ones written outside the engine lock, which is held only to swap the
+    /// manifest.
+    @discardableResult
+    public func compact() throws -> CompactionReport {
+        try maintenanceLock.withLock { _ throws -> CompactionReport in
+            let started = SystemClock.monotonicNanoseconds()
+            var report = CompactionReport()
+            do {
+                while let job = CompactionPlanner.nextRollup(currentManifest) { try execute(job, &report) }
+                for job in CompactionPlanner.merges(currentManifest) { try execute(job, &report) }
+                if let job = CompactionPlanner.drops(currentManifest, now: configuration.clock(), retention: configuration.retention) {
+                    try execute(job, &report)
+                }
+            } catch {
+                state.withLock {
+                    $0.compaction.errors += 1
+                    $0.compaction.lastError = "\(error)"
+                }
+                logger.error("compaction failed", metadata: ["error": "\(error)"])
+                throw error
+            }
+            let seconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e9
+            state.withLock { state in
+                state.compaction.runs += 1
+                state.compaction.rollups += report.rollups
+                state.compaction.merges += report.merges
+                state.compaction.drops += report.drops
+                state.compaction.rowsRead += report.rowsRead
+                state.compaction.bytesWritten += report.bytesWritten
+                state.compaction.bytesDropped += report.bytesDropped
+                state.compaction.seconds += seconds
+            }
+            if report != CompactionReport() {
+                logger.info("compaction pass", metadata: [
+                    "rollups": "\(report.rollups)", "merges": "\(report.merges)", "drops": "\(report.drops)",
+                    "rowsRead": "\(report.rowsRead)", "bytesWritten": "\(report.bytesWritten)",
+                    "bytesDropped": "\(report.bytesDropped)", "seconds": "\(seconds)",
+                ])
+            }
+            return report
+        }
+    }
+
+    var currentManifest: Manifest { state.withLock { $0.manifest } }
+
+    /// Compaction counters since the engine opened.
+    public var compactionStatistics: CompactionStatistics { state.withLock { $0.compaction } }
+
+    private func reader(for segment: Manifest.Segment) throws -> SegmentReader {
+        if let reader = state.withLock({ $0.segments[segment.relativePath] }) { return reader }
+        return try SegmentReader(path: directory + "/" + segment.relativePath)
+    }
+
+    private func execute(_ job: CompactionJob, _ report: inout CompactionReport) throws {
+        switch job {
+        case let .rollup(from, window, sources):
+            let target = from.coarser!
+            var merger = RowMerger(rebucketTo: target)
+            for source in sources {
+                let rows = try reader(for: source).allRows().filter { window.contains($0.start) }
+                report.rowsRead += rows.count
+                merger.add(contentsOf: rows)
+            }
+            var written: [WrittenSegment] = []
+            if !merger.isEmpty {
+                let rows = merger.result()
+                written.append(try writeSegment(rows, granularity: target, sequence: reserveSequences(1)[0]))
+            }
+            try configuration.faultInjector?(.compactionAfterSegmentsWritten)
+            try commit(adding: written) { $0.setRolledUp(before: window.upperBound, for: from) }
+            try configuration.faultInjector?(.compactionAfterManifestPublished)
+            report.rollups += 1
+            report.bytesWritten += written.reduce(0) { $0 + Int($1.entry.byteCount) }
+            logger.debug("rolled up", metadata: ["from": "\(from)", "window": "\(window)", "sources": "\(sources.count)"])
+        case let .merge(granularity, sources):
+            let width = CompactionPlanner.mergeWindow(granularity)
+            var byWindow: [Int64: RowMerger] = [:]
+            for source in sources {
+                let rows = try reader(for: source).allRows()
+                report.rowsRead += rows.count
+                for row in rows { byWindow[CompactionPlanner.floor(row.start, width), default: RowMerger()].add(row) }
+            }
+            let windows = byWindow.keys.sorted()
+            let sequences = reserveSequences(windows.count)
+            var written: [WrittenSegment] = []
+            for (index, window) in windows.enumerated() {
+                written.append(try writeSegment(byWindow[window]!.result(), granularity: granularity, sequence: sequences[index]))
+            }
+            try configuration.faultInjector?(.compactionAfterSegmentsWritten)
+            try commit(adding: written, removing: sources)
+            try configuration.faultInjector?(.compactionAfterManifestPublished)
+            try deleteSegmentFiles(sources)
+            try configuration.faultInjector?(.compactionAfterSourcesDeleted)
+            report.merges += 1
+            report.bytesWritten += written.reduce(0) { $0 + Int($1.entry.byteCount) }
+            report.bytesDropped += sources.reduce(0) { $0 + Int($1.byteCount) }
+        case let .drop(segments):
+            try commit(removing: segments)
+            try configuration.faultInjector?(.compactionAfterManifestPublished)
+            try deleteSegmentFiles(segments)
+            try configuration.faultInjector?(.compactionAfterSourcesDeleted)
+            report.drops += segments.count
+            report.bytesDropped += segments.reduce(0) { $0 + Int($1.byteCount) }
+            logger.info("retention dropped segments", metadata: ["segments": "\(segments.map(\.relativePath))"])
+        }
+    }
+
+    /// Flushes and compacts every ``EngineConfiguration/maintenanceIntervalSeconds`` until the task is
+    /// cancelled. Errors are logged and counted; the loop goes on.
+    public func runMaintenance() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(nanoseconds: UInt64(configuration.maintenanceIntervalSeconds) * 1_000_000_000)
+            if Task.isCancelled { break }
+            do {
+                try maintenanceStep()
+            } catch {
+                logger.error("maintenance failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// One maintenance step: flush when the head holds a closed minute older than the flush interval,
+    /// then compact.
+    public func maintenanceStep() throws {
+        let now = configuration.clock()
+        let oldest = state.withLock { $0.head.minuteRange?.lowerBound }
+        if let oldest, oldest + 60 + configuration.flushGraceSeconds <= now - configuration.flushIntervalSeconds + 60 {
+            try flush()
+        }
+        try compact()
+    }
+}

@@ -1,0 +1,68 @@
+import Synchronization
+import Logging
+import StrataCore
+import StrataIO
+
+extension Engine {
+    /// Writes closed minute buckets (those ending more than ``EngineConfiguration/flushGraceSeconds``
+    /// ago) to a new 1m segment; with `everything`, writes every bucket in the head.
+    ///
+    /// Late rows (minutes already rolled up) are also rolled up into delta segments of each coarser
+    /// granularity they belong to, in the same manifest update.
+    @discardableResult
+    public func flush(everything: Bool = false) throws -> FlushResult {
+        try maintenanceLock.withLock { _ throws -> FlushResult in try flushLocked(everything: everything) }
+    }
+
+    func flushLocked(everything: Bool) throws -> FlushResult {
+        let now = configuration.clock()
+        let closedBefore = Granularity.minute.bucketStart(ofSeconds: now - configuration.flushGraceSeconds)
+        let cutoff = everything ? Int64.max : closedBefore
+        // Cut: roll the WAL and drain due buckets atomically with respect to writers.
+        let cut = try state.withLock { state throws -> (rows: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
+            if let range = state.head.minuteRange, range.lowerBound < cutoff {
+                let walFile = try wal.roll()
+                state.flushing += state.head.drain(before: cutoff)
+                state.pendingFlushMarks.append(Manifest.FlushMark(walFile: walFile, minuteCutoff: cutoff))
+            }
+            guard !state.flushing.isEmpty else { return nil }
+            return (state.flushing, state.pendingFlushMarks, state.manifest)
+        }
+        guard let cut else { return FlushResult(segment: nil, bucketRows: 0, bytes: 0) }
+        let started = SystemClock.monotonicNanoseconds()
+
+        // The 1m segment, plus deltas for windows already rolled up.
+        var outputs: [(Granularity, [BucketRow])] = [(.minute, cut.rows)]
+        for from in [Granularity.minute, .fiveMinutes, .hour] {
+            let rolled = cut.manifest.rolledUp(before: from)
+            let late = cut.rows.filter { $0.start < rolled }
+            guard !late.isEmpty else { continue }
+            var merger = RowMerger(rebucketTo: from.coarser!)
+            merger.add(contentsOf: late)
+            outputs.append((from.coarser!, merger.result()))
+        }
+        let sequences = reserveSequences(outputs.count)
+        var written: [WrittenSegment] = []
+        for (index, output) in outputs.enumerated() {
+            written.append(try writeSegment(output.1, granularity: output.0, sequence: sequences[index]))
+        }
+        try commit(adding: written) { manifest in
+            manifest.flushMarks += cut.marks
+            manifest.sealedBefore = max(manifest.sealedBefore, min(cutoff, closedBefore))
+        }
+        let oldestInUse = state.withLock { state -> UInt64 in
+            state.flushing = []
+            state.pendingFlushMarks = []
+            let active = wal.activeSequence
+            return min(state.head.oldestWALFileInUse ?? active, active)
+        }
+        try configuration.faultInjector?(.afterManifestPublished)
+        try wal.removeFiles(below: oldestInUse)
+        let bytes = written.reduce(0) { $0 + Int($1.entry.byteCount) }
+        let elapsed = Double(SystemClock.monotonicNanoseconds() - started) / 1e6
+        logger.info("flushed head", metadata: [
+            "segments": "\(written.map(\.entry.relativePath))", "rows": "\(cut.rows.count)", "bytes": "\(bytes)", "ms": "\(elapsed)",
+        ])
+        return FlushResult(segment: written[0].entry.relativePath, bucketRows: cut.rows.count, bytes: bytes)
+    }
+}
