@@ -29,7 +29,8 @@ extension TDigest {
     }
 
     /// Sorts `centroids` by mean, collapses equal means, and compresses with the k1 scale function
-    /// unless the result may stay lossless. `totalWeight` must be the sum of the weights.
+    /// unless the result may stay lossless. Leaves at most `exactCapacity` centroids.
+    /// `totalWeight` must be the sum of the weights.
     static func sortAndCompress(_ centroids: inout [Centroid], lossless: inout Bool, totalWeight: UInt64,
                                 compression: Double, exactCapacity: Int) {
         // Swift's sort is a stable run-detecting merge sort: the already sorted prefix is one run.
@@ -38,6 +39,13 @@ extension TDigest {
         if lossless && centroids.count <= exactCapacity { return }
         lossless = false
         mergePass(&centroids, totalWeight: totalWeight, compression: compression)
+        // Hard cap: a pass keeps between δ/2 and δ centroids; when it keeps more than
+        // `exactCapacity`, repeat it with a slightly smaller δ (cheap: ≤ ~δ centroids each time).
+        var effective = compression
+        while centroids.count > exactCapacity && effective > 1 {
+            effective *= 0.9
+            mergePass(&centroids, totalWeight: totalWeight, compression: effective)
+        }
     }
 
     /// Merges runs of equal means into one centroid (summing weights), in place. Lossless.

@@ -11,7 +11,7 @@
 ///   lossless (``isExact``): centroids are the distinct values with their multiplicities and
 ///   ``quantile(_:)`` returns an actual data value of the right rank. Beyond that it compresses
 ///   with the k1 (arcsine) scale function, keeping about 0.5–0.6 × `compression` centroids
-///   (at most about 150 at the default) and singleton centroids at both extremes.
+///   and never more than ``exactCapacity`` (150 at the default) and singleton centroids at both extremes.
 /// - Cheap when small: an empty digest allocates nothing; values go into a single array
 ///   (compressed centroids followed by a buffer of not-yet-merged values) that is sorted and merged
 ///   in batches, so ``add(_:)`` costs amortised tens of nanoseconds.
@@ -74,9 +74,8 @@ public struct TDigest: Sendable {
     /// The exact largest value added; NaN when empty.
     @inlinable public var max: Double { count == 0 ? .nan : maximum }
 
-    /// How many distinct values a digest keeps losslessly before it starts merging centroids:
-    /// `0.6 × compression` (150 at the default), about as many centroids as a compressed digest
-    /// keeps, so an exact digest costs no more memory than a compressed one.
+    /// How many distinct values a digest keeps losslessly before it starts merging centroids, and
+    /// the most centroids a compressed digest ever keeps: `0.6 × compression` (150 at the default).
     @inlinable public var exactCapacity: Int { Int(compression * 0.6) }
 
     /// The array length at which ``add(_:)`` merges: the centroids plus about 4δ buffered values
