@@ -23,28 +23,31 @@ extension TDigest {
     @usableFromInline
     mutating func mergeBuffer() {
         guard Int(mergedCount) != storage.count else { return }
-        TDigest.sortAndCompress(&storage, lossless: &lossless, totalWeight: count,
-                                compression: compression, exactCapacity: exactCapacity)
+        TDigest.sortAndCompress(&storage, lossless: &lossless, totalWeight: count, compression: compression,
+                                exactCapacity: exactCapacity, descending: descendingPass)
+        if !lossless { descendingPass.toggle() }
         mergedCount = Int32(storage.count)
     }
 
     /// Sorts `centroids` by mean, collapses equal means, and compresses with the k1 scale function
-    /// unless the result may stay lossless. Leaves at most `exactCapacity` centroids.
+    /// unless the result may stay lossless. Leaves at most `exactCapacity` centroids. Successive
+    /// passes of a digest alternate direction (`descending`), as in Dunning's MergingDigest, so the
+    /// greedy left-to-right filling does not bias the same side of every centroid.
     /// `totalWeight` must be the sum of the weights.
     static func sortAndCompress(_ centroids: inout [Centroid], lossless: inout Bool, totalWeight: UInt64,
-                                compression: Double, exactCapacity: Int) {
+                                compression: Double, exactCapacity: Int, descending: Bool) {
         // Swift's sort is a stable run-detecting merge sort: the already sorted prefix is one run.
         centroids.sort { $0.mean < $1.mean }
         collapseEqualMeans(&centroids)
         if lossless && centroids.count <= exactCapacity { return }
         lossless = false
-        mergePass(&centroids, totalWeight: totalWeight, compression: compression)
+        mergePass(&centroids, totalWeight: totalWeight, compression: compression, descending: descending)
         // Hard cap: a pass keeps between δ/2 and δ centroids; when it keeps more than
         // `exactCapacity`, repeat it with a slightly smaller δ (cheap: ≤ ~δ centroids each time).
         var effective = compression
         while centroids.count > exactCapacity && effective > 1 {
             effective *= 0.9
-            mergePass(&centroids, totalWeight: totalWeight, compression: effective)
+            mergePass(&centroids, totalWeight: totalWeight, compression: effective, descending: !descending)
         }
     }
 
@@ -66,14 +69,21 @@ extension TDigest {
         centroids.removeSubrange(kept...)
     }
 
-    /// One left-to-right pass over centroids sorted by strictly increasing mean, merging
+    /// One pass over centroids sorted by strictly increasing mean (walking them from the right when
+    /// `descending`, which mirrors the pass; the k1 scale is symmetric), merging
     /// neighbours while each merged centroid spans at most one unit of the k1 scale
     /// `k(q) = δ/(2π)·asin(2q − 1)`. The first and last centroids are never merged into a
     /// neighbour (so the extremes stay singletons when they were), and merged means are clamped
     /// into the range of their members, keeping the means strictly increasing.
-    static func mergePass(_ centroids: inout [Centroid], totalWeight: UInt64, compression: Double) {
+    static func mergePass(_ centroids: inout [Centroid], totalWeight: UInt64, compression: Double, descending: Bool) {
         let n = centroids.count
         guard n > 2 else { return }
+        if descending {
+            centroids.reverse()
+            mergePass(&centroids, totalWeight: totalWeight, compression: compression, descending: false)
+            centroids.reverse()
+            return
+        }
         let total = Double(totalWeight)
         let scale = K1Scale(compression: compression)
         let kept: Int = centroids.withUnsafeMutableBufferPointer { c in
@@ -85,9 +95,10 @@ extension TDigest {
                 let next = c[i]
                 let proposed = current.weight + next.weight
                 if i != 1 && i != n - 1 && weightBefore + Double(proposed) <= weightLimit {
-                    let low = current.mean
+                    let low = Swift.min(current.mean, next.mean)
+                    let high = Swift.max(current.mean, next.mean)
                     var mean = current.mean + (next.mean - current.mean) * (Double(next.weight) / Double(proposed))
-                    if mean > next.mean { mean = next.mean }
+                    if mean > high { mean = high }
                     if mean < low { mean = low }
                     current = Centroid(mean: mean, weight: proposed)
                 } else {

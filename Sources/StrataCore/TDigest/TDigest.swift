@@ -54,6 +54,8 @@ public struct TDigest: Sendable {
     @usableFromInline var storage: [Centroid] = []
     /// How many leading entries of `storage` are compressed.
     @usableFromInline var mergedCount: Int32 = 0
+    /// Direction of the next lossy merge pass (alternates; see `sortAndCompress`).
+    @usableFromInline var descendingPass: Bool = false
     /// Whether no lossy merge has happened: every compressed centroid is one distinct value.
     @usableFromInline var lossless: Bool = true
 
