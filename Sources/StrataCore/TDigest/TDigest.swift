@@ -21,13 +21,13 @@
 public struct TDigest: Sendable {
     /// The default compression δ = 250.
     ///
-    /// Why 250: with the k1 scale function a fully merged digest keeps about 0.5–0.6 δ centroids
-    /// (measured 127–148 at δ = 250, inside the engine's ~150-centroid budget, about 2.4 KB in
-    /// memory and ~1.3 KB encoded), and 250 is where the measured rank errors of the heavy-tailed
-    /// (Pareto) case meet the engine's targets with margin: at δ = 200 a daily digest merged from
-    /// 1,440 minute digests reaches 2.5e-4 at p99.9 (target 2e-4), at δ = 250 it reaches 0.8e-4.
-    /// δ = 100, the reference implementation's default, misses the daily targets by up to 3×.
-    /// Accuracy per case is printed by the `accuracyReport` test (see BENCHMARKS.md).
+    /// Why 250: with the k1 scale function a compressed digest keeps about 0.5–0.6 δ centroids
+    /// (measured 127–150 at δ = 250, within the engine's ~150-centroid budget: about 2.4 KB in
+    /// memory and 1.1–1.3 KB encoded), and 250 is where the measured rank errors of the
+    /// heavy-tailed (Pareto) case meet the engine's targets with margin: at δ = 200 a daily Pareto
+    /// digest merged from 1,440 minute digests reaches 2.5e-4 at p99.9 (target 2e-4), at δ = 250
+    /// 0.8e-4. δ = 100, the reference implementation's default, misses the daily targets by up to
+    /// 3×. Accuracy per case is printed by the `accuracyReport` test (see BENCHMARKS.md).
     public static let defaultCompression: Double = 250
 
     /// The smallest and largest compression accepted by ``init(compression:)`` and the decoder.
