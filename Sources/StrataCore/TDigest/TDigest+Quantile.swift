@@ -15,6 +15,7 @@ extension TDigest {
     /// value with `fraction ≤ x ≥ q`. Otherwise it interpolates between centroids as Dunning's
     /// MergingDigest does: each centroid's weight is centred on its mean, unit-weight centroids are
     /// returned as is, and the halves of the extreme centroids interpolate towards min and max.
+    /// Buffered values are merged into a temporary copy; call ``compress()`` before many queries.
     public func quantile(_ q: Double) -> Double {
         guard count > 0, !q.isNaN else { return .nan }
         let q = Swift.min(Swift.max(q, 0), 1)
