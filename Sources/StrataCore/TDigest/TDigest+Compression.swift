@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Compression: sorting the buffer into the centroids and the k1 merge pass.
+extension TDigest {
+    /// Folds any buffered values into the centroids and releases spare array capacity, so an idle
+    /// digest holds only its compressed centroids. Call it when a bucket is closed.
+    public mutating func compress() {
+        mergeBuffer()
+        if storage.capacity > storage.count + storage.count / 4 + 4 {
+            var compact: [Centroid] = []
+            compact.reserveCapacity(storage.count)
+            compact.append(contentsOf: storage)
+            storage = compact
+        }
+    }
+
+    /// Sorts the buffer into the centroids, collapses equal means (lossless), and, if more than
+    /// ``exactCapacity`` distinct means remain or the digest is already lossy, runs the k1 pass.
+    @usableFromInline
+    mutating func mergeBuffer() {
+        guard Int(mergedCount) != storage.count else { return }
+        TDigest.sortAndCompress(&storage, lossless: &lossless, totalWeight: count, compression: compression,
+                                exactCapacity: exactCapacity, descending: descendingPass)
+        if !lossless { descendingPass.toggle() }
+        mergedCount = Int32(storage.count)
+    }
+
+    /// Sorts `centroids` by mean, collapses equal means, and compresses with the k1 scale function
+    /// unless the result may stay lossless. Leaves at most `exactCapacity` centroids. Successive
+    /// passes of a digest alternate direction (`descending`), as in Dunning's MergingDigest, so the
+    /// greedy left-to-right filling does not bias the same side of every centroid.
+    /// `totalWeight` must be the sum of the weights.
+    static func sortAndCompress(_ centroids: inout [Centroid], lossless: inout Bool, totalWeight: UInt64,
+                                compression: Double, exactCapacity: Int, descending: Bool) {
+        // Swift's sort is a stable run-detecting merge sort: the already sorted prefix is one run.
+        centroids.sort { $0.mean < $1.mean }
+        collapseEqualMeans(&centroids)
+        if lossless && centroids.count <= exactCapacity { return }
+        lossless = false
+        mergePass(&centroids, totalWeight: totalWeight, compression: compression, descending: descending)
+        // Hard cap: a pass keeps between δ/2 and δ centroids; when it keeps more than
+        // `exactCapacity`, repeat it with a slightly smaller δ (cheap: ≤ ~δ centroids each time).
+        var effective = compression
+        while centroids.count > exactCapacity && effective > 1 {
+            effective *= 0.9
+            mergePass(&centroids, totalWeight: totalWeight, compression: effective, descending: !descending)
+        }
+    }
+
+    /// Merges runs of equal means into one centroid (summing weights), in place. Lossless.
+    static func collapseEqualMeans(_ centroids: inout [Centroid]) {
+        guard centroids.count > 1 else { return }
+        let kept: Int = centroids.withUnsafeMutableBufferPointer { c in
+            var out = 0
+            for i in 1..<c.count {
+                if c[i].mean == c[out].mean {
+                    c[out].weight += c[i].weight
+                } else {
+                    out += 1
+                    c[out] = c[i]
+                }
+            }
+            return out + 1
+        }
+        centroids.removeSubrange(kept...)
+    }
+
+    /// One pass over centroids sorted by strictly increasing mean (walking them from the right when
+    /// `descending`, which mirrors the pass; the k1 scale is symmetric), merging
+    /// neighbours while each merged centroid spans at most one unit of the k1 scale
+    /// `k(q) = δ/(2π)·asin(2q − 1)`. The first and last centroids are never merged into a
+    /// neighbour (so the extremes stay singletons when they were), and merged means are clamped
+    /// into the range of their members, keeping the means strictly increasing.
+    static func mergePass(_ centroids: inout [Centroid], totalWeight: UInt64, compression: Double, descending: Bool) {
+        let n = centroids.count
+        guard n > 2 else { return }
+        if descending {
+            centroids.reverse()
+            mergePass(&centroids, totalWeight: totalWeight, compression: compression, descending: false)
+            centroids.reverse()
+            return
+        }
+        let total = Double(totalWeight)
+        let scale = K1Scale(compression: compression)
+        let kept: Int = centroids.withUnsafeMutableBufferPointer { c in
+            var out = 0
+            var current = c[0]
+            var weightBefore = 0.0  // weight left of `current`
+            var weightLimit = total * scale.qLimit(after: 0)
+            for i in 1..<n {
+                let next = c[i]
+                let proposed = current.weight + next.weight
+                if i != 1 && i != n - 1 && weightBefore + Double(proposed) <= weightLimit {
+                    let low = Swift.min(current.mean, next.mean)
+                    let high = Swift.max(current.mean, next.mean)
+                    var mean = current.mean + (next.mean - current.mean) * (Double(next.weight) / Double(proposed))
+                    if mean > high { mean = high }
+                    if mean < low { mean = low }
+                    current = Centroid(mean: mean, weight: proposed)
+                } else {
+                    c[out] = current
+                    out += 1
+                    weightBefore += Double(current.weight)
+                    weightLimit = total * scale.qLimit(after: weightBefore / total)
+                    current = next
+                }
+            }
+            c[out] = current
+            return out + 1
+        }
+        centroids.removeSubrange(kept...)
+    }
+}
+
+/// The k1 scale function of Dunning & Ertl: `k(q) = δ/(2π)·asin(2q − 1)`. A centroid may span at
+/// most one unit of k, so centroids are small (≈ δ⁻²) near q = 0 and 1 and at most ≈ π/δ at the median.
+struct K1Scale {
+    /// δ / (2π).
+    let normalizer: Double
+
+    init(compression: Double) { normalizer = compression / (2 * Double.pi) }
+
+    /// k(q).
+    func k(_ q: Double) -> Double { normalizer * asin(2 * Swift.min(Swift.max(q, 0), 1) - 1) }
+
+    /// The quantile q' with k(q') = k(q) + 1: the right edge of a centroid that starts at `q`.
+    func qLimit(after q: Double) -> Double {
+        let k1 = k(q) + 1
+        if k1 >= normalizer * Double.pi / 2 { return 1 }
+        return (sin(k1 / normalizer) + 1) / 2
+    }
+}

@@ -1,0 +1,39 @@
+/// Merging digests: the roll-up path (1m → 5m → 1h → 1d).
+extension TDigest {
+    /// Adds every value summarised by `other` to this digest (keeping this digest's compression).
+    ///
+    /// `other`'s centroids (and buffered values) are appended to the buffer and merged in batches,
+    /// so merging many digests one by one costs one sort and one merge pass per ~5δ centroids.
+    /// count, min, max stay exact; the result is lossless only if both digests are and the union
+    /// has at most ``exactCapacity`` distinct values.
+    public mutating func merge(_ other: TDigest) {
+        guard other.count > 0 else { return }
+        totalWeight += other.count
+        valueSum += other.sum
+        if other.minimum < minimum { minimum = other.minimum }
+        if other.maximum > maximum { maximum = other.maximum }
+        lossless = lossless && other.lossless
+        storage.append(contentsOf: other.storage)
+        if storage.count >= bufferLimit { mergeBuffer() }
+    }
+
+    /// One digest of everything in `digests`, with compression `compression`: gathers all their
+    /// centroids, sorts once and runs one merge pass (k-way merge).
+    ///
+    /// The result does not depend on the order of `digests` except for the rounding of ``sum``:
+    /// equal means are collapsed before the pass, so the sorted input is the same in any order.
+    public static func merging(_ digests: some Sequence<TDigest>,
+                               compression: Double = TDigest.defaultCompression) -> TDigest {
+        var result = TDigest(compression: compression)
+        for digest in digests where digest.count > 0 {
+            result.totalWeight += digest.count
+            result.valueSum += digest.sum
+            if digest.minimum < result.minimum { result.minimum = digest.minimum }
+            if digest.maximum > result.maximum { result.maximum = digest.maximum }
+            result.lossless = result.lossless && digest.lossless
+            result.storage.append(contentsOf: digest.storage)
+        }
+        result.compress()
+        return result
+    }
+}
