@@ -18,6 +18,12 @@ public struct ByteReader: Sendable {
         self.end = range.upperBound
     }
 
+    /// A reader over a heap copy of `bytes` (one `memcpy`).
+    public init(bytes: [UInt8]) {
+        let storage = ByteStorage(copying: bytes)
+        self.init(storage: storage, range: 0..<storage.count)
+    }
+
     /// A reader over a heap copy of `bytes`.
     public init(bytes: some Collection<UInt8>) {
         let storage = ByteStorage(copying: bytes)

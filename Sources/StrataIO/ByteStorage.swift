@@ -18,6 +18,15 @@ public final class ByteStorage: @unchecked Sendable {
         self.init(UnsafeRawBufferPointer(start: memory.baseAddress, count: bytes.count)) { $0.deallocate() }
     }
 
+    /// A heap copy of `bytes` (one `memcpy`).
+    public convenience init(copying bytes: [UInt8]) {
+        let memory = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { source in
+            if let base = source.baseAddress { memory.baseAddress!.copyMemory(from: base, byteCount: source.count) }
+        }
+        self.init(UnsafeRawBufferPointer(start: memory.baseAddress, count: bytes.count)) { $0.deallocate() }
+    }
+
     /// Takes ownership of `buffer`; `release` frees it when the storage goes away.
     init(_ buffer: UnsafeRawBufferPointer, release: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
         self.buffer = buffer

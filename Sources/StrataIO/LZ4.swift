@@ -7,12 +7,17 @@ public enum LZ4 {
         if input.isEmpty { return [] }
         let bound = Int(LZ4_compressBound(Int32(input.count)))
         var output = [UInt8](repeating: 0, count: bound)
+        // The compression state lives on the heap: LZ4_compress_default would put 16 KiB on the
+        // stack, too much for the small stacks of Swift concurrency's threads.
+        let state = UnsafeMutableRawPointer.allocate(byteCount: Int(LZ4_sizeofState()), alignment: 16)
+        defer { state.deallocate() }
         let written = input.withUnsafeBytes { src in
             output.withUnsafeMutableBytes { dst in
-                LZ4_compress_default(
+                LZ4_compress_fast_extState(
+                    state,
                     src.baseAddress!.assumingMemoryBound(to: CChar.self),
                     dst.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    Int32(input.count), Int32(bound))
+                    Int32(input.count), Int32(bound), 1)
             }
         }
         precondition(written > 0, "LZ4_compress_default failed for \(input.count) bytes")

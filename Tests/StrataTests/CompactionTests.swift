@@ -132,7 +132,8 @@ struct MultiDayScenario {
         try engine.compact()
         let manifest = engine.currentManifest
         #expect(manifest.rolledUp(before: .minute) >= scenario.start + days * 86_400)
-        #expect(manifest.rolledUp(before: .hour) == scenario.start + days * 86_400)
+        // Rolled up through the end of the data (and the empty days after it).
+        #expect(manifest.rolledUp(before: .hour) >= scenario.start + days * 86_400)
         let expected1m = bruteForce(scenario.points, .minute)
         #expect(sameAggregates(try stored(engine, .minute), expected1m))
         for granularity in [Granularity.fiveMinutes, .hour, .day] {
@@ -158,10 +159,11 @@ struct MultiDayScenario {
         }
         // The number of files stays bounded: one per closed merge window per granularity, plus open windows.
         let counts = Dictionary(grouping: manifest.segments, by: \.granularity).mapValues(\.count)
-        #expect(counts[.minute, default: 0] <= Int(days) * 24 + 10)
-        #expect(counts[.fiveMinutes, default: 0] <= Int(days) + 2)
-        #expect(counts[.hour, default: 0] <= 3)
-        #expect(counts[.day, default: 0] <= 2)
+        let cap = CompactionPlanner.maxSegmentsPerWindow
+        #expect(counts[.minute, default: 0] <= Int(days) * 24 + cap)
+        #expect(counts[.fiveMinutes, default: 0] <= Int(days) + 3 + cap)
+        #expect(counts[.hour, default: 0] <= 1 + cap)
+        #expect(counts[.day, default: 0] <= 1 + cap)
     }
 
     /// Retention with an injectable clock: past each retention, exactly the expired, rolled-up files go,

@@ -20,12 +20,13 @@ enum CompactionJob: Sendable, Equatable {
 ///   1d, the finer granularity's `rolledUpBefore`. So `rolledUpBefore[1h] ≤ rolledUpBefore[5m] ≤
 ///   rolledUpBefore[1m] ≤ sealedBefore` always holds. A window is processed in chunks (1m→5m one hour,
 ///   5m→1h one day, 1h→1d 30 days) to bound memory.
-/// - **Merges** rewrite the segments of a granularity whose *merge window* (1m: 1 hour, 5m: 1 day,
-///   1h: 30 days, 1d: 360 days, aligned to the epoch) is closed (its end ≤ the sealed boundary) when that
-///   window has more than one segment or a segment spans windows. So each granularity has at most one
-///   file per closed merge window, plus the files of its open windows: with defaults, about 24 + 10
-///   files of 1m (hourly windows over 24 h, plus flushes of the open hour at a 10-minute flush interval),
-///   7 + 1 of 5m, 3 + 1 of 1h and one per 360 days of 1d, plus late-data deltas until the next merge.
+/// - **Merges** rewrite the segments of a granularity's *merge window* (1m: 1 hour, 5m: 1 day,
+///   1h: 30 days, 1d: 360 days, aligned to the epoch) into one segment per window: when the window is
+///   closed (its end ≤ the sealed boundary) and holds more than one segment or a segment that spans
+///   windows, or, open or not, when it holds more than ``maxSegmentsPerWindow`` (12) segments. So each
+///   granularity keeps at most one file per closed window plus at most 12 per open window (late-data
+///   deltas included): with default retentions about 24 + 12 files of 1m, 7 + 12 of 5m, 3 + 12 of 1h
+///   and 1 per 360 days + 12 of 1d.
 /// - **Drops** delete a segment once its newest bucket ended more than the retention ago and (except
 ///   for the coarsest granularity) it lies entirely before `rolledUpBefore` of its granularity.
 /// - With no segments, nothing is planned.
@@ -81,26 +82,29 @@ enum CompactionPlanner {
         return nil
     }
 
-    /// Merge jobs for every granularity with mergeable closed windows.
+    /// A window holding more segments than this is merged even while still open.
+    static let maxSegmentsPerWindow = 12
+
+    /// Merge jobs for every granularity with mergeable windows.
     static func merges(_ manifest: Manifest) -> [CompactionJob] {
         var jobs: [CompactionJob] = []
         for granularity in Granularity.allCases {
             let width = mergeWindow(granularity)
             let closedEnd = floor(sealed(granularity, manifest), width)
-            guard closedEnd != Int64.min else { continue }
-            let closed = manifest.segments.filter { $0.granularity == granularity && $0.maxStart < closedEnd }
-            let byWindow = Dictionary(grouping: closed) { floor($0.minStart, width) }
+            let segments = manifest.segments.filter { $0.granularity == granularity }
+            let byWindow = Dictionary(grouping: segments) { floor($0.minStart, width) }
             var sources: [Manifest.Segment] = []
-            for (_, group) in byWindow.sorted(by: { $0.key < $1.key }) {
+            var windows = 0
+            for (window, group) in byWindow.sorted(by: { $0.key < $1.key }) where windows < 48 {
+                let closed = closedEnd != Int64.min && group.allSatisfy { $0.maxStart < closedEnd }
                 let spans = group.contains { floor($0.minStart, width) != floor($0.maxStart, width) }
-                if group.count > 1 || spans { sources += group }
+                if (closed && (group.count > 1 || spans)) || group.count > maxSegmentsPerWindow {
+                    sources += group
+                    windows += 1
+                }
+                _ = window
             }
-            if !sources.isEmpty {
-                // Bound one job's size: at most 48 windows' worth of files at a time.
-                let windows = Set(sources.map { floor($0.minStart, width) }).sorted().prefix(48)
-                let chosen = sources.filter { windows.contains(floor($0.minStart, width)) }
-                jobs.append(.merge(granularity: granularity, sources: chosen))
-            }
+            if !sources.isEmpty { jobs.append(.merge(granularity: granularity, sources: sources)) }
         }
         return jobs
     }
