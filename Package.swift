@@ -61,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StrataTests",
-            dependencies: ["Strata"],
+            dependencies: ["Strata", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds, runs every test.
+# The whole test suite: installs what is missing, builds, runs every test, and ends with one
+# "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/install-deps.sh
 swift build --build-tests
-swift test --skip-build "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+# Swift Testing's summary: "Test run with N tests in M suites passed|failed … [with K issues]".
+summary=$(grep -E "Test run with [0-9]+ tests" "$log" | tail -1 || true)
+total=$(sed -E 's/.*Test run with ([0-9]+) tests.*/\1/' <<<"$summary")
+issues=$(grep -oE "with [0-9]+ issues?" <<<"$summary" | grep -oE "[0-9]+" || echo 0)
+if [ -z "$summary" ]; then
+    echo "tests: no test run summary found (status $status)"
+    exit $(( status == 0 ? 1 : status ))
+fi
+failed=$(grep -cE "^✘ Test .*failed" "$log" || true)
+echo "tests: $(( total - failed )) passed, $failed failed"
+exit $status

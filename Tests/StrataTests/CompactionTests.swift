@@ -112,7 +112,7 @@ struct MultiDayScenario {
         let dir = TemporaryDirectory()
         var scenario = MultiDayScenario()
         let clock = TestClock(scenario.start)
-        var engine = try Engine.open(Self.configuration(dir, clock))
+        var engine = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
         let days: Int64 = 3
         var t = scenario.start
         var step = 0
@@ -124,7 +124,7 @@ struct MultiDayScenario {
             step += 1
             if step == 200 {
                 // Crash-restart in the middle: abandon the engine without closing it.
-                engine = try Engine.open(Self.configuration(dir, clock))
+                engine = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
             }
         }
         clock.advance(3 * 86_400)
@@ -177,7 +177,7 @@ struct MultiDayScenario {
         configuration.retention.fiveMinutes = 6 * 3_600
         configuration.retention.hour = 2 * 86_400
         configuration.retention.day = nil
-        let engine = try Engine.open(configuration)
+        let engine = try Engine.open(configuration, logger: .quiet)
         var t = scenario.start
         while t < scenario.start + 86_400 {
             try scenario.writeStep(engine, from: t, seconds: 600, latePoints: 0)
@@ -230,7 +230,7 @@ struct MultiDayScenario {
         configuration.faultInjector = { point in
             if point == fault, armed.withLock({ $0 }) { throw SimulatedCrash() }
         }
-        let engine = try Engine.open(configuration)
+        let engine = try Engine.open(configuration, logger: .quiet)
         var t = scenario.start
         while t < scenario.start + 5 * 3_600 {
             try scenario.writeStep(engine, from: t, seconds: 600, latePoints: 1)
@@ -242,7 +242,7 @@ struct MultiDayScenario {
         try engine.flush(everything: true)
         armed.withLock { $0 = true }
         #expect(throws: SimulatedCrash.self) { try engine.compact() }
-        let reopened = try Engine.open(Self.configuration(dir, clock))
+        let reopened = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
         if fault == .afterSegmentRenamed || fault == .compactionAfterSegmentsWritten {
             #expect(!reopened.recovery.orphanSegmentsRemoved.isEmpty)
         }

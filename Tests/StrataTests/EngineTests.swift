@@ -45,7 +45,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
     @Test func aggregatesExactlyPerSeriesAndMinute() throws {
         let dir = TemporaryDirectory()
         let clock = TestClock(t0 + 600)
-        let engine = try Engine.open(.test(dir, clock: clock))
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         let result = try engine.write(lines("""
             http_request,endpoint=/a,status=200 duration_ms=10,resp_bytes=100i \(t0)000000000
             http_request,status=200,endpoint=/a duration_ms=30,resp_bytes=300i \(t0 + 10)000000000
@@ -88,7 +88,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         let clock = TestClock(t0)
         var configuration = EngineConfiguration.test(dir, clock: clock)
         configuration.headLimits.maxAgeSeconds = 3_600
-        let engine = try Engine.open(configuration)
+        let engine = try Engine.open(configuration, logger: .quiet)
         let result = try engine.write(lines("""
             m v=1 \(t0 + 60)000000000
             m v=2 \(t0 + 3_600)000000000
@@ -107,7 +107,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         let clock = TestClock(t0)
         var configuration = EngineConfiguration.test(dir, clock: clock)
         configuration.headLimits.maxSeries = 2
-        let engine = try Engine.open(configuration)
+        let engine = try Engine.open(configuration, logger: .quiet)
         let result = try engine.write(lines("m,k=1 v=1 \(t0)000000000\nm,k=2 v=1 \(t0)000000000\nm,k=3 v=1 \(t0)000000000\nm,k=1 v=5 \(t0)000000000"))
         #expect(result.pointsAccepted == 3)
         #expect(result.rejections == [IngestRejection(line: 3, reason: .seriesLimit(limit: 2))])
@@ -117,7 +117,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
     @Test func flushWritesSegmentsAndDeletesWAL() throws {
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
-        let engine = try Engine.open(.test(dir, clock: clock))
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         for i in 0..<10 {
             _ = try engine.write(lines("http_request,endpoint=/e\(i % 3) duration_ms=\(i) \(t0 + Int64(i) * 30)000000000"))
         }
@@ -134,7 +134,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         // Only the active WAL file remains.
         #expect(try WriteAheadLog.existingSequences(in: dir.file("wal")) == [engine.wal.activeSequence])
         try engine.close()
-        let reopened = try Engine.open(.test(dir, clock: clock))
+        let reopened = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(reopened.recovery.pointsReplayed == 0)
         #expect(try totals(reopened) == (10, 45))
     }
@@ -143,12 +143,12 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
         do {
-            let engine = try Engine.open(.test(dir, clock: clock))
+            let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
             _ = try engine.write(lines("m,k=a duration_ms=1 \(t0)000000000\nm,k=b duration_ms=2 \(t0 + 60)000000000"))
             _ = try engine.write(lines("m,k=a duration_ms=4 \(t0 + 5)000000000"))
             // Abandoned without close: a crash.
         }
-        let reopened = try Engine.open(.test(dir, clock: clock))
+        let reopened = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(reopened.recovery.walRecordsReplayed == 2)
         #expect(reopened.recovery.pointsReplayed == 3)
         #expect(try totals(reopened) == (3, 7))
@@ -157,7 +157,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
     @Test func latePointsAfterAFlushAreCountedOnce() throws {
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
-        let engine = try Engine.open(.test(dir, clock: clock))
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         _ = try engine.write(lines("m duration_ms=1 \(t0)000000000"))
         clock.advance(600)
         try engine.flush()
@@ -167,7 +167,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         #expect(rows.count == 1)
         #expect(rows[0].aggregate("duration_ms")?.max == 10)
         // Crash now: the late point is replayed, the flushed one is not.
-        let reopened = try Engine.open(.test(dir, clock: clock))
+        let reopened = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(reopened.recovery.pointsReplayed == 1)
         #expect(try totals(reopened) == (2, 11))
         try reopened.flush(everything: true)
@@ -185,7 +185,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         configuration.faultInjector = { point in
             if point == fault, armed.withLock({ $0 }) { throw SimulatedCrash() }
         }
-        let engine = try Engine.open(configuration)
+        let engine = try Engine.open(configuration, logger: .quiet)
         var expectedCount: UInt64 = 0
         var expectedSum = 0.0
         for i in 0..<40 {
@@ -213,11 +213,11 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
             expectedSum += 1000
         }
         // Restart without the fault.
-        let reopened = try Engine.open(.test(dir, clock: clock))
+        let reopened = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(try totals(reopened) == (expectedCount, expectedSum))
         try reopened.flush(everything: true)
         #expect(try totals(reopened) == (expectedCount, expectedSum))
-        let again = try Engine.open(.test(dir, clock: clock))
+        let again = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(try totals(again) == (expectedCount, expectedSum))
         #expect(again.recovery.orphanSegmentsRemoved.isEmpty)
         if fault == .afterSegmentRenamed {
@@ -232,7 +232,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
         do {
-            let engine = try Engine.open(.test(dir, clock: clock))
+            let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
             _ = try engine.write(lines("m duration_ms=1 \(t0)000000000"))
             _ = try engine.write(lines("m duration_ms=2 \(t0)000000000"))
         }
@@ -240,7 +240,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         let size = try FileSystem.fileSize(path)
         let file = try File.openForAppending(path)
         try file.truncate(to: size - 3)
-        let reopened = try Engine.open(.test(dir, clock: clock))
+        let reopened = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(reopened.recovery.tornTails.count == 1)
         #expect(reopened.recovery.tornTails[0].hasPrefix(path))
         #expect(try totals(reopened) == (1, 1))
@@ -250,7 +250,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
     @Test func corruptSegmentIsReportedAndOthersServed() throws {
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
-        let engine = try Engine.open(.test(dir, clock: clock))
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         _ = try engine.write(lines("m duration_ms=1 \(t0)000000000"))
         try engine.flush(everything: true)
         _ = try engine.write(lines("m duration_ms=2 \(t0 + 120)000000000"))
@@ -261,7 +261,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         bytes[bytes.count - 20] ^= 0xFF
         try FileSystem.removeFile(path)
         try File.createNew(path).writeAll(bytes)
-        let reopened = try Engine.open(.test(dir, clock: clock))
+        let reopened = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         #expect(reopened.recovery.corruptSegments.count == 1)
         #expect(reopened.recovery.corruptSegments[0].contains("footer"))
         #expect(reopened.segments(.minute).count == 1)
@@ -271,7 +271,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
     @Test func concurrentWritersAreAllCounted() async throws {
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
-        let engine = try Engine.open(.test(dir, clock: clock))
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<4 {
                 group.addTask {
@@ -289,7 +289,7 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
 @Suite struct EngineLimitTests {
     @Test func oversizedWriteIsRefusedWhole() throws {
         let dir = TemporaryDirectory()
-        let engine = try Engine.open(.test(dir, clock: TestClock(t0)))
+        let engine = try Engine.open(.test(dir, clock: TestClock(t0)), logger: .quiet)
         let line = Array("m v=1 \(t0)000000000\n".utf8)
         var big: [UInt8] = []
         big.reserveCapacity(64 << 20)

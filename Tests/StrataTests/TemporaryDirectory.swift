@@ -21,3 +21,10 @@ private final class Counter: Sendable {
     private let value = Mutex(0)
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }
+
+import Logging
+
+extension Logger {
+    /// A logger that drops everything, so test output stays readable.
+    static let quiet = Logger(label: "strata.tests", factory: { _ in SwiftLogNoOpLogHandler() })
+}
