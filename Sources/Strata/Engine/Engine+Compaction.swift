@@ -131,7 +131,12 @@ extension Engine {
             report.bytesWritten += written.reduce(0) { $0 + Int($1.entry.byteCount) }
             report.bytesDropped += sources.reduce(0) { $0 + Int($1.byteCount) }
         case let .drop(segments):
-            try commit(removing: segments)
+            try commit(removing: segments) { manifest in
+                for segment in segments {
+                    let index = Int(segment.granularity.rawValue) - 1
+                    manifest.droppedBefore[index] = max(manifest.droppedBefore[index], segment.maxStart + segment.granularity.seconds)
+                }
+            }
             try configuration.faultInjector?(.compactionAfterManifestPublished)
             try deleteSegmentFiles(segments)
             try configuration.faultInjector?(.compactionAfterSourcesDeleted)

@@ -46,6 +46,14 @@ struct Manifest: Sendable, Equatable {
     /// (later points for it arrive as late data). `Int64.min` until the first flush.
     var sealedBefore: Int64 = Int64.min
 
+    /// Per granularity (index = raw value − 1): retention has dropped segments of that granularity up
+    /// to this instant, so it no longer answers for buckets starting before it (`Int64.min` = nothing
+    /// dropped). Queries use the next coarser granularity there.
+    var droppedBefore: [Int64] = Array(repeating: Int64.min, count: 4)
+
+    /// `droppedBefore` of `granularity`.
+    func dropped(before granularity: Granularity) -> Int64 { droppedBefore[Int(granularity.rawValue) - 1] }
+
     /// `rolledUpBefore` of `granularity`.
     func rolledUp(before granularity: Granularity) -> Int64 { rolledUpBefore[Int(granularity.rawValue) - 1] }
 
@@ -68,6 +76,7 @@ struct Manifest: Sendable, Equatable {
         writer.writeUInt64(nextSegmentSequence)
         for value in rolledUpBefore { writer.writeInt64(value) }
         writer.writeInt64(sealedBefore)
+        for value in droppedBefore { writer.writeInt64(value) }
         writer.writeUInt32(UInt32(flushMarks.count))
         for mark in flushMarks {
             writer.writeUInt64(mark.walFile)
@@ -103,6 +112,8 @@ struct Manifest: Sendable, Equatable {
         rolledUpBefore = []
         for _ in 0..<4 { rolledUpBefore.append(try reader.readInt64()) }
         sealedBefore = try reader.readInt64()
+        droppedBefore = []
+        for _ in 0..<4 { droppedBefore.append(try reader.readInt64()) }
         let markCount = Int(try reader.readUInt32())
         guard markCount <= reader.remaining / 16 else { throw .invalidValue(offset: reader.offset, reason: "\(markCount) flush marks") }
         for _ in 0..<markCount {
