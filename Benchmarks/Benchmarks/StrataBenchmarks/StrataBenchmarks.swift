@@ -1,4 +1,5 @@
 import Benchmark
+import Foundation
 import Strata
 import StrataCore
 
@@ -16,6 +17,23 @@ let workloadBytes: [UInt8] = {
     return bytes
 }()
 
+/// Lognormal latencies (ms) for the t-digest benchmarks.
+let latencies: [Double] = {
+    var random = SeededRandom(seed: 3)
+    return (0..<100_000).map { _ in exp(3.7 + 0.6 * random.nextNormal()) }
+}()
+
+/// 1,440 minute digests of ~3,500 values each (a hot series' day).
+let minuteDigests: [TDigest] = {
+    var random = SeededRandom(seed: 5)
+    return (0..<1_440).map { _ in
+        var digest = TDigest()
+        for _ in 0..<3_472 { digest.add(exp(3.7 + 0.6 * random.nextNormal())) }
+        digest.compress()
+        return digest
+    }
+}()
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
@@ -24,11 +42,11 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 50
     )
 
-    // Every iteration handles one batch of 100,000 lines: lines/s = 100,000 × iterations/s
+    // Every ingest iteration handles one batch of 100,000 lines: lines/s = 100,000 × iterations/s
     // (the "Throughput (# / s)" row), or 100,000 / wall-clock time per iteration.
 
     // Parse: bytes → ParsedBatch (no aggregation).
-    Benchmark("LineProtocol parse (realistic 140-byte lines)") { benchmark in
+    Benchmark("LineProtocol parse (100k realistic lines)") { benchmark in
         let parser = LineProtocolParser()
         var batch = ParsedBatch()
         let bytes = workloadBytes
@@ -41,7 +59,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // Parse + aggregate into 1-minute buckets (the head), one core.
-    Benchmark("Head ingest: parse + aggregate") { benchmark in
+    Benchmark("Head ingest: parse + aggregate (100k realistic lines)") { benchmark in
         let parser = LineProtocolParser()
         var batch = ParsedBatch()
         var aggregator = MinuteAggregator()
@@ -51,6 +69,23 @@ let benchmarks: @Sendable () -> Void = {
             batch.removeAll()
             parser.parse(bytes, defaultTimestamp: 0, into: &batch)
             blackHole(aggregator.add(batch, nowSeconds: 1_763_800_000).count)
+        }
+    }
+
+    // t-digest add: 100,000 lognormal values into one digest per iteration.
+    Benchmark("TDigest add (100k values)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var digest = TDigest()
+            for value in latencies { digest.add(value) }
+            digest.compress()
+            blackHole(digest.count)
+        }
+    }
+
+    // t-digest merge: a day's 1,440 minute digests into one daily digest per iteration.
+    Benchmark("TDigest merge (1,440 minute digests → 1 daily)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(TDigest.merging(minuteDigests).quantile(0.99))
         }
     }
 }

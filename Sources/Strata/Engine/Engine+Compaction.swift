@@ -20,6 +20,9 @@ public struct CompactionStatistics: Sendable, Equatable {
     public var seconds = 0.0
     /// The last error, if any.
     public var lastError: String?
+    /// Per source granularity of a rollup (`1m`, `5m`, `1h`): rows read and seconds spent.
+    public var rollupRowsRead: [String: Int] = [:]
+    public var rollupSeconds: [String: Double] = [:]
 }
 
 /// What one ``Engine/compact()`` pass did.
@@ -90,6 +93,16 @@ extension Engine {
     private func execute(_ job: CompactionJob, _ report: inout CompactionReport) throws {
         switch job {
         case let .rollup(from, window, sources):
+            let started = SystemClock.monotonicNanoseconds()
+            let rowsBefore = report.rowsRead
+            defer {
+                let seconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e9
+                let rows = report.rowsRead - rowsBefore
+                state.withLock {
+                    $0.compaction.rollupRowsRead[from.name, default: 0] += rows
+                    $0.compaction.rollupSeconds[from.name, default: 0] += seconds
+                }
+            }
             let target = from.coarser!
             var merger = RowMerger(rebucketTo: target)
             for source in sources {

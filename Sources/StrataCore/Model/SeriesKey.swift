@@ -8,9 +8,11 @@ import StrataIO
 /// canonical forms are equal, whatever order their tags were written in.
 public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The measurement name.
-    public var measurement: String
+    public let measurement: String
     /// The tags, sorted by key, keys unique.
-    public private(set) var tags: [Tag]
+    public let tags: [Tag]
+    /// The canonical byte form, computed once: equality, hashing and ordering use it.
+    public let canonicalBytes: [UInt8]
 
     /// A key from a measurement and tags in any order. When a key repeats, the last value wins.
     public init(measurement: String, tags: [Tag]) {
@@ -22,13 +24,13 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         sorted.sort { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
         self.tags = sorted
+        self.canonicalBytes = Self.encode(measurement: measurement, tags: sorted)
     }
 
     /// The value of tag `key`, if present.
     public func value(of key: String) -> String? { tags.first(where: { $0.key == key })?.value }
 
-    /// The canonical byte form (see the type's documentation).
-    public var canonicalBytes: [UInt8] {
+    private static func encode(measurement: String, tags: [Tag]) -> [UInt8] {
         var writer = ByteWriter(capacity: 64)
         writer.writeLengthPrefixed(Array(measurement.utf8))
         for tag in tags {
@@ -40,6 +42,7 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Decodes a canonical byte form.
     public init(canonical reader: inout ByteReader) throws(FormatError) {
+        let start = reader.offset
         let measurementLength = try reader.readLength(limit: reader.remaining)
         measurement = try reader.readString(measurementLength)
         var tags: [Tag] = []
@@ -50,7 +53,11 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
             let value = try reader.readString(valueLength)
             tags.append(Tag(key: key, value: value))
         }
+        for i in tags.indices.dropFirst() where !Array(tags[i - 1].key.utf8).lexicographicallyPrecedes(Array(tags[i].key.utf8)) {
+            throw .invalidValue(offset: start, reason: "series key tags not in ascending key order")
+        }
         self.tags = tags
+        self.canonicalBytes = try reader.reader(at: start..<reader.offset).remainingBytes
     }
 
     /// Decodes a canonical byte form held in an array.
@@ -71,6 +78,10 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
         lhs.canonicalBytes.lexicographicallyPrecedes(rhs.canonicalBytes)
     }
+
+    public static func == (lhs: SeriesKey, rhs: SeriesKey) -> Bool { lhs.canonicalBytes == rhs.canonicalBytes }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(canonicalBytes) }
 }
 
 private func escape(_ text: String, specials: Set<Character>) -> String {
