@@ -217,9 +217,10 @@ struct Head: Sendable {
         var kept: [HeadBucket] = []
         kept.reserveCapacity(buckets.count)
         var keyCache: [UInt32: SeriesKey] = [:]
+        var names: [UInt32: String] = [:]
         for bucket in buckets {
             if bucket.minute < cutoffSeconds {
-                rows.append(row(for: bucket, keyCache: &keyCache))
+                rows.append(row(for: bucket, keyCache: &keyCache, names: &names))
             } else {
                 kept.append(bucket)
             }
@@ -263,7 +264,8 @@ struct Head: Sendable {
     /// Copies of every bucket as rows (for queries over the head), optionally only from `minSeconds` on.
     func rows(from minSeconds: Int64 = Int64.min) -> [BucketRow] {
         var keyCache: [UInt32: SeriesKey] = [:]
-        return buckets.filter { $0.minute >= minSeconds }.map { row(for: $0, keyCache: &keyCache) }
+        var names: [UInt32: String] = [:]
+        return buckets.filter { $0.minute >= minSeconds }.map { row(for: $0, keyCache: &keyCache, names: &names) }
     }
 
     /// The smallest WAL file number any open bucket depends on, or nil when the head is empty.
@@ -275,7 +277,20 @@ struct Head: Sendable {
         return low...high
     }
 
+    /// Field names as strings, by field id (grown lazily).
+    private func fieldName(_ id: UInt32, _ cache: inout [UInt32: String]) -> String {
+        if let name = cache[id] { return name }
+        let name = String(decoding: fieldNames.key(id), as: UTF8.self)
+        cache[id] = name
+        return name
+    }
+
     private func row(for bucket: HeadBucket, keyCache: inout [UInt32: SeriesKey]) -> BucketRow {
+        var names: [UInt32: String] = [:]
+        return row(for: bucket, keyCache: &keyCache, names: &names)
+    }
+
+    private func row(for bucket: HeadBucket, keyCache: inout [UInt32: SeriesKey], names: inout [UInt32: String]) -> BucketRow {
         let key: SeriesKey
         if let cached = keyCache[bucket.series] {
             key = cached
@@ -288,7 +303,7 @@ struct Head: Sendable {
         for (i, fieldID) in bucket.fieldIDs.enumerated() {
             var aggregate = bucket.aggregates[i]
             aggregate.digest.compress()
-            fields.append(NamedAggregate(name: String(decoding: fieldNames.key(fieldID), as: UTF8.self), aggregate: aggregate))
+            fields.append(NamedAggregate(name: fieldName(fieldID, &names), aggregate: aggregate))
         }
         return BucketRow(series: key, start: bucket.minute, fields: fields)
     }

@@ -386,12 +386,38 @@ public final class SegmentReader: Sendable {
                 group.fields.append(UInt32(v))
             }
         }
-        try decode(.count) { r throws(FormatError) in for _ in 0..<n { group.counts.append(try r.readUVarint()) } }
-        try decode(.sum) { r throws(FormatError) in for _ in 0..<n { group.sums.append(try r.readDouble()) } }
-        try decode(.min) { r throws(FormatError) in for _ in 0..<n { group.mins.append(try r.readDouble()) } }
-        try decode(.max) { r throws(FormatError) in for _ in 0..<n { group.maxes.append(try r.readDouble()) } }
+        try decode(.count) { r throws(FormatError) in
+            for _ in 0..<n {
+                let count = try r.readUVarint()
+                guard count > 0 else { throw .invalidValue(offset: r.offset, reason: "a row counts no value") }
+                group.counts.append(count)
+            }
+        }
+        try decode(.sum) { r throws(FormatError) in for _ in 0..<n { group.sums.append(try DecimalValue.read(from: &r)) } }
+        // min, max and digest are stored only for rows counting more than one value; a single value
+        // is its own sum, min, max and (one-centroid) digest.
+        try decode(.min) { r throws(FormatError) in
+            for i in 0..<n { group.mins.append(group.counts[i] > 1 ? try DecimalValue.read(from: &r) : group.sums[i]) }
+        }
+        try decode(.max) { r throws(FormatError) in
+            for i in 0..<n { group.maxes.append(group.counts[i] > 1 ? try DecimalValue.read(from: &r) : group.sums[i]) }
+        }
         if digests {
-            try decode(.digest) { r throws(FormatError) in for _ in 0..<n { group.digests.append(try TDigest(decodingBody: &r)) } }
+            try decode(.digest) { r throws(FormatError) in
+                for i in 0..<n {
+                    if group.counts[i] > 1 {
+                        let digest = try TDigest(decodingBody: &r)
+                        guard digest.count == group.counts[i] else {
+                            throw .invalidValue(offset: r.offset, reason: "digest counts \(digest.count) values, row counts \(group.counts[i])")
+                        }
+                        group.digests.append(digest)
+                    } else {
+                        var single = TDigest()
+                        single.add(group.sums[i])
+                        group.digests.append(single)
+                    }
+                }
+            }
         }
         return group
     }

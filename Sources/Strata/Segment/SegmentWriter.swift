@@ -27,7 +27,7 @@ enum SegmentWriter {
                 bySeries[row.series, default: [:]][row.start] = row
             }
         }
-        let keys = bySeries.keys.map { ($0, $0.canonicalBytes) }.sorted { $0.1.lexicographicallyPrecedes($1.1) }
+        let keys = bySeries.keys.map { ($0, $0.canonicalBytes) }.sorted { $0.0 < $1.0 }
         var fieldNameSet = Set<String>()
         for row in rows { for field in row.fields { fieldNameSet.insert(field.name) } }
         let fieldNames = fieldNameSet.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
@@ -248,13 +248,13 @@ private struct FlatRows {
         case .count:
             for i in rows { writer.writeUVarint(aggregates[i].count) }
         case .sum:
-            for i in rows { writer.writeDouble(aggregates[i].sum) }
+            for i in rows { DecimalValue.write(aggregates[i].sum, to: &writer) }
         case .min:
-            for i in rows { writer.writeDouble(aggregates[i].min) }
+            for i in rows where aggregates[i].count > 1 { DecimalValue.write(aggregates[i].min, to: &writer) }
         case .max:
-            for i in rows { writer.writeDouble(aggregates[i].max) }
+            for i in rows where aggregates[i].count > 1 { DecimalValue.write(aggregates[i].max, to: &writer) }
         case .digest:
-            for i in rows { aggregates[i].digest.encodeBody(into: &writer) }
+            for i in rows where aggregates[i].count > 1 { aggregates[i].digest.encodeBody(into: &writer) }
         }
         return writer.bytes
     }

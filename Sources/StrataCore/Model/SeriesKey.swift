@@ -76,12 +76,14 @@ public struct SeriesKey: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public static func < (lhs: SeriesKey, rhs: SeriesKey) -> Bool {
-        lhs.canonicalBytes.lexicographicallyPrecedes(rhs.canonicalBytes)
+        compareBytes(lhs.canonicalBytes, rhs.canonicalBytes) < 0
     }
 
     public static func == (lhs: SeriesKey, rhs: SeriesKey) -> Bool { lhs.canonicalBytes == rhs.canonicalBytes }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(canonicalBytes) }
+    public func hash(into hasher: inout Hasher) {
+        canonicalBytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }
 
 private func escape(_ text: String, specials: Set<Character>) -> String {
@@ -92,3 +94,23 @@ private func escape(_ text: String, specials: Set<Character>) -> String {
     }
     return out
 }
+
+/// Bytewise three-way comparison (memcmp order, shorter prefix first).
+public func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { x in
+        b.withUnsafeBytes { y in
+            let n = Swift.min(x.count, y.count)
+            if n > 0 {
+                let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+                if c != 0 { return Int(c) }
+            }
+            return x.count - y.count
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
