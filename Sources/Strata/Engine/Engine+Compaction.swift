@@ -41,43 +41,52 @@ extension Engine {
     /// manifest.
     @discardableResult
     public func compact() throws -> CompactionReport {
-        try maintenanceLock.withLock { _ throws -> CompactionReport in
-            let started = SystemClock.monotonicNanoseconds()
-            var report = CompactionReport()
-            do {
-                while let job = CompactionPlanner.nextRollup(currentManifest) { try execute(job, &report) }
-                for job in CompactionPlanner.merges(currentManifest) { try execute(job, &report) }
+        let started = SystemClock.monotonicNanoseconds()
+        var report = CompactionReport()
+        do {
+            // One job at a time under the maintenance lock, so a flush waits for at most one job.
+            while try maintenanceLock.withLock({ _ throws -> Bool in
+                guard let job = CompactionPlanner.nextRollup(currentManifest) else { return false }
+                try execute(job, &report)
+                return true
+            }) {}
+            while try maintenanceLock.withLock({ _ throws -> Bool in
+                guard let job = CompactionPlanner.merges(currentManifest).first else { return false }
+                try execute(job, &report)
+                return true
+            }) {}
+            try maintenanceLock.withLock { _ throws in
                 if let job = CompactionPlanner.drops(currentManifest, now: configuration.clock(), retention: configuration.retention) {
                     try execute(job, &report)
                 }
-            } catch {
-                state.withLock {
-                    $0.compaction.errors += 1
-                    $0.compaction.lastError = "\(error)"
-                }
-                logger.error("compaction failed", metadata: ["error": "\(error)"])
-                throw error
             }
-            let seconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e9
-            state.withLock { state in
-                state.compaction.runs += 1
-                state.compaction.rollups += report.rollups
-                state.compaction.merges += report.merges
-                state.compaction.drops += report.drops
-                state.compaction.rowsRead += report.rowsRead
-                state.compaction.bytesWritten += report.bytesWritten
-                state.compaction.bytesDropped += report.bytesDropped
-                state.compaction.seconds += seconds
+        } catch {
+            state.withLock {
+                $0.compaction.errors += 1
+                $0.compaction.lastError = "\(error)"
             }
-            if report != CompactionReport() {
-                logger.info("compaction pass", metadata: [
-                    "rollups": "\(report.rollups)", "merges": "\(report.merges)", "drops": "\(report.drops)",
-                    "rowsRead": "\(report.rowsRead)", "bytesWritten": "\(report.bytesWritten)",
-                    "bytesDropped": "\(report.bytesDropped)", "seconds": "\(seconds)",
-                ])
-            }
-            return report
+            logger.error("compaction failed", metadata: ["error": "\(error)"])
+            throw error
         }
+        let seconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e9
+        state.withLock { state in
+            state.compaction.runs += 1
+            state.compaction.rollups += report.rollups
+            state.compaction.merges += report.merges
+            state.compaction.drops += report.drops
+            state.compaction.rowsRead += report.rowsRead
+            state.compaction.bytesWritten += report.bytesWritten
+            state.compaction.bytesDropped += report.bytesDropped
+            state.compaction.seconds += seconds
+        }
+        if report != CompactionReport() {
+            logger.info("compaction pass", metadata: [
+                "rollups": "\(report.rollups)", "merges": "\(report.merges)", "drops": "\(report.drops)",
+                "rowsRead": "\(report.rowsRead)", "bytesWritten": "\(report.bytesWritten)",
+                "bytesDropped": "\(report.bytesDropped)", "seconds": "\(seconds)",
+            ])
+        }
+        return report
     }
 
     var currentManifest: Manifest { state.withLock { $0.manifest } }
