@@ -56,7 +56,7 @@ import StrataIO
         #expect(stored == encoded, "re-encoding the golden input must give the committed bytes")
         let reader = try SegmentReader(path: "segment-v1.seg", storage: ByteStorage(copying: stored))
         try reader.verify()
-        #expect(stored.count == 891)
+        #expect(stored.count == 857)
         #expect(reader.granularity == .minute)
         #expect((reader.minStart, reader.maxStart) == (1_763_800_020, 1_763_800_080))
         #expect((reader.seriesCount, reader.rowCount, reader.rowGroupCount) == (2, 5, 1))

@@ -180,4 +180,4 @@ print("")
 print("| measurement | result |")
 print("|---|---|")
 for line in report { print(line) }
-try? FileManager.default.removeItem(atPath: root)
+if arguments.count <= 2 { try? FileManager.default.removeItem(atPath: root) }

@@ -18,7 +18,7 @@ enum SegmentLayout {
     /// Rows per row group (the unit of decompression).
     static let rowsPerGroup = 8_192
     /// Bytes of one series-section entry.
-    static let seriesEntryLength = 32
+    static let seriesEntryLength = 16
     /// Bytes of one postings-section entry.
     static let postingEntryLength = 24
     /// Bytes of one row-group-section entry: 24 fixed + 12 per column.

@@ -26,6 +26,7 @@ public final class SegmentReader: Sendable {
     let storage: ByteStorage
     private let sections: [Range<Int>]  // payload ranges: fields, series, postings, row groups
     private let verified = Atomic<UInt8>(0)
+    private let keyArenaCache = Mutex<ByteStorage?>(nil)
     private let fieldCount: Int
 
     enum Section: Int, CaseIterable, CustomStringConvertible {
@@ -156,16 +157,16 @@ public final class SegmentReader: Sendable {
     /// The key of series `id` (0 ..< seriesCount).
     public func seriesKey(_ id: Int) throws(CorruptionError) -> SeriesKey {
         var reader = try section(.series)
+        let arena = try keyArena()
         do throws(FormatError) {
-            let entry = try seriesEntryReader(&reader, id)
-            var e = entry
+            let (entry, next) = try seriesEntryPair(&reader, id)
+            var e = entry, n = next
             let keyOffset = Int(try e.readUInt32())
-            let keyLength = Int(try e.readUInt32())
-            let arenaStart = reader.offset + 4 + seriesCount * SegmentLayout.seriesEntryLength
-            var keyReader = try reader.reader(at: (arenaStart + keyOffset)..<(arenaStart + keyOffset + keyLength))
-            guard keyReader.end <= sections[Section.series.rawValue].upperBound else {
-                throw .invalidValue(offset: arenaStart + keyOffset, reason: "series key outside the section")
+            let keyEnd = Int(try n.readUInt32())
+            guard keyOffset <= keyEnd, keyEnd <= arena.count else {
+                throw .invalidValue(offset: entry.offset, reason: "series key \(keyOffset)..<\(keyEnd) outside the key arena of \(arena.count) bytes")
             }
+            var keyReader = arena.reader(keyOffset..<keyEnd)
             return try SeriesKey(canonical: &keyReader)
         } catch {
             throw corruption("series section, series \(id)", error)
@@ -176,19 +177,59 @@ public final class SegmentReader: Sendable {
     public func seriesEntry(_ id: Int) throws(CorruptionError) -> SeriesEntry {
         var reader = try section(.series)
         do throws(FormatError) {
-            var e = try seriesEntryReader(&reader, id)
-            try e.skip(8)
-            return SeriesEntry(firstRow: Int(try e.readUInt32()), rowCount: Int(try e.readUInt32()),
-                               minStart: try e.readInt64(), maxStart: try e.readInt64())
+            var (e, n) = try seriesEntryPair(&reader, id)
+            try e.skip(4)
+            try n.skip(4)
+            let firstRow = Int(try e.readUInt32())
+            let nextRow = Int(try n.readUInt32())
+            guard firstRow <= nextRow, nextRow <= rowCount else {
+                throw .invalidValue(offset: e.offset, reason: "series rows \(firstRow)..<\(nextRow) outside \(rowCount) rows")
+            }
+            return SeriesEntry(firstRow: firstRow, rowCount: nextRow - firstRow,
+                               minStart: minStart + Int64(try e.readUInt32()), maxStart: minStart + Int64(try e.readUInt32()))
         } catch {
             throw corruption("series section, series \(id)", error)
         }
     }
 
-    private func seriesEntryReader(_ section: inout ByteReader, _ id: Int) throws(FormatError) -> ByteReader {
+    /// Readers over entry `id` and entry `id + 1` (the next one, or the sentinel).
+    private func seriesEntryPair(_ section: inout ByteReader, _ id: Int) throws(FormatError) -> (ByteReader, ByteReader) {
         guard id >= 0 && id < seriesCount else { throw .invalidValue(offset: section.offset, reason: "series id \(id) out of range") }
         let start = section.offset + 4 + id * SegmentLayout.seriesEntryLength
-        return try section.reader(at: start..<(start + SegmentLayout.seriesEntryLength))
+        let length = SegmentLayout.seriesEntryLength
+        return (try section.reader(at: start..<(start + length)), try section.reader(at: (start + length)..<(start + 2 * length)))
+    }
+
+    /// The decompressed series key arena, decoded on first use and kept.
+    private func keyArena() throws(CorruptionError) -> ByteStorage {
+        if let cached = keyArenaCache.withLock({ $0 }) { return cached }
+        var reader = try section(.series)
+        do throws(FormatError) {
+            try reader.skip(4 + (seriesCount + 1) * SegmentLayout.seriesEntryLength)
+            let codec = try reader.readUInt8()
+            let rawLength = Int(try reader.readUInt32())
+            let storedLength = Int(try reader.readUInt32())
+            guard storedLength == reader.remaining else {
+                throw .invalidValue(offset: reader.offset, reason: "key arena of \(storedLength) bytes in \(reader.remaining)")
+            }
+            let stored = try reader.readSlice(storedLength)
+            let bytes: [UInt8]
+            switch codec {
+            case SegmentLayout.codecNone:
+                guard rawLength == storedLength else { throw .invalidValue(offset: reader.offset, reason: "raw length differs from stored length") }
+                var copy = stored
+                bytes = try copy.readBytes(storedLength)
+            case SegmentLayout.codecLZ4:
+                bytes = try LZ4.decompress(stored, originalSize: rawLength)
+            default:
+                throw .invalidValue(offset: reader.offset, reason: "unknown codec \(codec)")
+            }
+            let storage = ByteStorage(copying: bytes)
+            keyArenaCache.withLock { $0 = storage }
+            return storage
+        } catch {
+            throw corruption("series section, key arena", error)
+        }
     }
 
     /// Every series key, in id order.

@@ -78,18 +78,26 @@ enum SegmentWriter {
         }
         let seriesOffset = writer.count
         writeSection(&writer) { section in
+            // count, then count + 1 fixed entries (the last a sentinel), then the LZ4-compressed key arena.
             section.writeUInt32(UInt32(seriesEntries.count))
-            var arenaOffset: UInt32 = 0
+            var arena: [UInt8] = []
             for entry in seriesEntries {
-                section.writeUInt32(arenaOffset)
-                section.writeUInt32(UInt32(entry.key.count))
+                section.writeUInt32(UInt32(arena.count))
                 section.writeUInt32(UInt32(entry.firstRow))
-                section.writeUInt32(UInt32(entry.rowCount))
-                section.writeInt64(entry.minStart)
-                section.writeInt64(entry.maxStart)
-                arenaOffset += UInt32(entry.key.count)
+                section.writeUInt32(UInt32(entry.minStart - minStart))
+                section.writeUInt32(UInt32(entry.maxStart - minStart))
+                arena += entry.key
             }
-            for entry in seriesEntries { section.writeBytes(entry.key) }
+            section.writeUInt32(UInt32(arena.count))
+            section.writeUInt32(UInt32(flat.count))
+            section.writeUInt32(0)
+            section.writeUInt32(0)
+            let compressed = LZ4.compress(arena)
+            let useLZ4 = !arena.isEmpty && compressed.count < arena.count
+            section.writeUInt8(useLZ4 ? SegmentLayout.codecLZ4 : SegmentLayout.codecNone)
+            section.writeUInt32(UInt32(arena.count))
+            section.writeUInt32(UInt32(useLZ4 ? compressed.count : arena.count))
+            section.writeBytes(useLZ4 ? compressed : arena)
         }
         let postingsOffset = writer.count
         writeSection(&writer) { section in encodePostings(keys.map(\.0), into: &section) }
