@@ -100,18 +100,12 @@ struct LineScanner {
                 continue
             }
             linesRead += 1
-            let lineEnd = nextNewline(from: start)
-            var contentEnd = lineEnd
-            if contentEnd > lineStart && input[contentEnd - 1] == ASCII.carriageReturn { contentEnd -= 1 }
-            if contentEnd - lineStart > limits.maxLineLength {
-                errors.append(LineProtocolError(
-                    line: lineNumber, column: limits.maxLineLength + 1,
-                    reason: .lineTooLong(limit: limits.maxLineLength)))
-                position = lineEnd
-                skipNewline()
-                continue
-            }
+            // The line is parsed optimistically; ``parseLine()`` rejects a successful line that is too
+            // long, and a failed line is checked here, so that a line over the limit always reports
+            // `lineTooLong` whatever else is wrong with it, without a newline search per good line.
             position = start
+            let firstLine = lineNumber
+            let firstLineStart = lineStart
             let savedWrite = write
             let savedTags = tags.count
             let savedFields = fields.count
@@ -121,6 +115,21 @@ struct LineScanner {
                 write = savedWrite
                 tags.removeLast(tags.count - savedTags)
                 fields.removeLast(fields.count - savedFields)
+                if end - firstLineStart > limits.maxLineLength {
+                    let lineEnd = nextNewline(from: start)
+                    var contentEnd = lineEnd
+                    if contentEnd > firstLineStart && input[contentEnd - 1] == ASCII.carriageReturn { contentEnd -= 1 }
+                    if contentEnd - firstLineStart > limits.maxLineLength {
+                        errors.append(LineProtocolError(
+                            line: firstLine, column: limits.maxLineLength + 1,
+                            reason: .lineTooLong(limit: limits.maxLineLength)))
+                        lineNumber = firstLine
+                        lineStart = firstLineStart
+                        position = lineEnd
+                        skipNewline()
+                        continue
+                    }
+                }
                 errors.append(LineProtocolError(line: error.line, column: error.column, reason: error.reason))
                 if error.skipsRestOfLine {
                     position = nextNewline(from: position)
@@ -262,10 +271,12 @@ struct LineScanner {
             if !atEndOfLine() { throw failure(.unexpectedCharacter(input[position]), at: position) }
         }
 
-        // A string with newlines can stretch a line past the limit checked up front.
-        if lineNumber != firstLine {
-            let length = position - firstLineStart
-            if length > limits.maxLineLength {
+        // Too long: a single line is rejected here; for a string with newlines, the caller checks the
+        // first physical line, and otherwise the whole stretch is rejected here.
+        if position - firstLineStart > limits.maxLineLength {
+            if lineNumber == firstLine {
+                throw failure(.lineTooLong(limit: limits.maxLineLength), at: firstLineStart + limits.maxLineLength)
+            } else {
                 var failure = LineFailure(
                     line: firstLine, column: limits.maxLineLength + 1, reason: .lineTooLong(limit: limits.maxLineLength))
                 failure.skipsRestOfLine = false
@@ -319,7 +330,7 @@ struct LineScanner {
         while index < tags.count {
             let other = tags[index].key
             if other.count == key.count
-                && memcmp(output + Int(other.start), output + Int(key.start), Int(key.count)) == 0
+                && Self.bytesEqual(output + Int(other.start), output + Int(key.start), count: Int(key.count))
             {
                 let text = String(decoding: UnsafeBufferPointer(start: output + Int(key.start), count: Int(key.count)), as: UTF8.self)
                 throw failure(.duplicateTagKey(text), at: keyOffset)
@@ -327,6 +338,17 @@ struct LineScanner {
             index += 1
         }
         tags.append(ParsedTag(key: key, value: value))
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal (keys are short: no call to `memcmp`).
+    @inline(__always)
+    static func bytesEqual(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, count: Int) -> Bool {
+        var index = 0
+        while index < count {
+            if a[index] != b[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     // MARK: Names
@@ -428,7 +450,54 @@ struct LineScanner {
     // MARK: Timestamp
 
     /// Parses the timestamp at `position` and converts it to nanoseconds.
+    ///
+    /// One pass for the common case: an optional `-` and 1...19 digits (eight at a time while possible)
+    /// that end the token and fit `Int64` after conversion. Anything else goes to
+    /// ``parseTimestampSlow()``, which reports errors exactly.
+    @inline(__always)
     mutating func parseTimestamp() throws(LineFailure) -> Int64 {
+        var index = position
+        guard index < end else { return try parseTimestampSlow() }
+        let negative = input[index] == ASCII.minus
+        if negative { index += 1 }
+        let digitStart = index
+        var magnitude: UInt64 = 0
+        // At most two words: 16 digits, so that 19 digits never wrap a UInt64.
+        while index + 8 <= end && index - digitStart < 16 {
+            let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+            guard SWAR.isEightDigits(word) else { break }
+            magnitude = magnitude &* 100_000_000 &+ SWAR.eightDigitsValue(word)
+            index += 8
+        }
+        while index < end {
+            let digit = input[index] &- ASCII.zero
+            guard digit < 10 else { break }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            index += 1
+        }
+        let digits = index - digitStart
+        if digits >= 1 && digits <= 19 {
+            var terminated = index == end
+            if !terminated {
+                let byte = input[index]
+                terminated = byte == ASCII.space || byte == ASCII.newline
+                    || (byte == ASCII.carriageReturn && (index + 1 == end || input[index + 1] == ASCII.newline))
+            }
+            let limit = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
+            if terminated && magnitude <= limit {
+                let value = negative ? Int64(bitPattern: 0 &- magnitude) : Int64(bitPattern: magnitude)
+                if let nanoseconds = precision.nanoseconds(value) {
+                    position = index
+                    return nanoseconds
+                }
+            }
+        }
+        return try parseTimestampSlow()
+    }
+
+    /// Parses the timestamp at `position` token by token, with exact error reporting.
+    @inline(never)
+    mutating func parseTimestampSlow() throws(LineFailure) -> Int64 {
         let start = position
         while position < end {
             let byte = input[position]
@@ -471,6 +540,23 @@ struct LineScanner {
 enum SWAR {
     static let ones: UInt64 = 0x0101_0101_0101_0101
     static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether all eight bytes of `word` are ASCII digits.
+    @inline(__always)
+    static func isEightDigits(_ word: UInt64) -> Bool {
+        // Every byte is 0x30...0x3F, and adding 6 keeps it below 0x40 (no carry between bytes).
+        (word & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+            && ((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+    }
+
+    /// The value of eight ASCII digits loaded little-endian (the first digit in the lowest byte).
+    @inline(__always)
+    static func eightDigitsValue(_ word: UInt64) -> UInt64 {
+        var value = word &- 0x3030_3030_3030_3030
+        value = (value &* 10 &+ (value &>> 8)) & 0x00FF_00FF_00FF_00FF
+        value = (value &* 100 &+ (value &>> 16)) & 0x0000_FFFF_0000_FFFF
+        return (value &* 10_000 &+ (value &>> 32)) & 0xFFFF_FFFF
+    }
 
     /// High bit set in each byte of `word` that is zero (exact for the lowest such byte).
     @inline(__always)

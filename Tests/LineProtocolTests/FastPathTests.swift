@@ -1,0 +1,69 @@
+import StrataCore
+import Testing
+
+/// Edge cases of the parser's fast paths (word-at-a-time timestamps, optimistic line-length check),
+/// compared against exact expectations.
+@Suite struct FastPathTests {
+    static func parse(_ text: String, precision: TimestampPrecision = .nanoseconds, limits: LineProtocolLimits = .default)
+        -> (points: [Point], errors: [LineProtocolError])
+    {
+        LineProtocolParser(precision: precision, limits: limits).parsePoints(text, defaultTimestamp: 7)
+    }
+
+    @Test func timestampsOfEveryLength() {
+        // 1...19 digits, each followed by nothing, a space, `\n` and `\r\n`, to cross the 8-byte word edges.
+        for length in 1...19 {
+            let digits = String("1234567890123456789".prefix(length))
+            let expected = Int64(digits)!
+            for suffix in ["", " ", "\n", "\r\n", "  \n"] {
+                for sign in ["", "-"] {
+                    let (points, errors) = Self.parse("m f=1 \(sign)\(digits)\(suffix)")
+                    #expect(errors.isEmpty, "\(digits)")
+                    #expect(points.first?.timestamp == (sign == "-" ? -expected : expected), "\(sign)\(digits)")
+                }
+            }
+        }
+    }
+
+    @Test func timestampLimits() {
+        #expect(Self.parse("m f=1 9223372036854775807").points.first?.timestamp == .max)
+        #expect(Self.parse("m f=1 -9223372036854775808").points.first?.timestamp == .min)
+        #expect(Self.parse("m f=1 0000000000000000001").points.first?.timestamp == 1)
+        #expect(Self.parse("m f=1 00000000000000000001").points.first?.timestamp == 1)
+        #expect(Self.parse("m f=1 -0").points.first?.timestamp == 0)
+        #expect(Self.parse("m f=1 9999999999999999999").errors
+            == [LineProtocolError(line: 1, column: 7, reason: .timestampOutOfRange("9999999999999999999"))])
+        #expect(Self.parse("m f=1 -9223372036854775809").errors
+            == [LineProtocolError(line: 1, column: 7, reason: .timestampOutOfRange("-9223372036854775809"))])
+        #expect(Self.parse("m f=1 18446744073709551616").errors
+            == [LineProtocolError(line: 1, column: 7, reason: .timestampOutOfRange("18446744073709551616"))])
+        #expect(Self.parse("m f=1 12345678x").errors
+            == [LineProtocolError(line: 1, column: 7, reason: .invalidTimestamp("12345678x"))])
+        #expect(Self.parse("m f=1 1234567812345678-").errors
+            == [LineProtocolError(line: 1, column: 7, reason: .invalidTimestamp("1234567812345678-"))])
+        #expect(Self.parse("m f=1 -").errors
+            == [LineProtocolError(line: 1, column: 7, reason: .invalidTimestamp("-"))])
+        #expect(Self.parse("m f=1 1\r2").errors.count == 1)
+        #expect(Self.parse("m f=1 9223372036854775807", precision: .microseconds).errors
+            == [LineProtocolError(line: 1, column: 7, reason: .timestampOutOfRange("9223372036854775807"))])
+        #expect(Self.parse("m f=1 1763800000000000", precision: .microseconds).points.first?.timestamp
+            == 1_763_800_000_000_000_000)
+    }
+
+    @Test func lineLengthCheckedAfterParsing() {
+        let limits = LineProtocolLimits(maxLineLength: 20)
+        let tooLong = LineProtocolError(line: 1, column: 21, reason: .lineTooLong(limit: 20))
+        // Exactly at the limit, with and without `\r\n`.
+        #expect(Self.parse("m f=1 12345678901234", limits: limits).errors.isEmpty)
+        #expect(Self.parse("m f=1 12345678901234\r\nm f=2", limits: limits).points.count == 2)
+        // One over: good and bad lines alike report only the length, and the next line parses.
+        #expect(Self.parse("m f=1 123456789012345\nm f=2", limits: limits).errors == [tooLong])
+        #expect(Self.parse("m f=1 123456789012345\nm f=2", limits: limits).points.count == 1)
+        #expect(Self.parse("m f=x 123456789012345\nm f=2", limits: limits).errors == [tooLong])
+        #expect(Self.parse("m f=\"12345678901234567890\nm f=2", limits: limits).errors == [tooLong])
+        // A string spanning lines whose first line is too long: that line alone is rejected.
+        let (points, errors) = Self.parse("m f=\"123456789012345678\nx\" 5\nm f=2", limits: limits)
+        #expect(errors.first == tooLong)
+        #expect(points.last?.fields.first?.value == .float(2))
+    }
+}
