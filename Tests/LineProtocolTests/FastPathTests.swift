@@ -66,4 +66,42 @@ import Testing
         #expect(errors.first == tooLong)
         #expect(points.last?.fields.first?.value == .float(2))
     }
+
+    /// Many lines with up to 300 tags and fields (more than the room the parser reserves per line and
+    /// per round), some bad, parsed in one call and appended to a batch that already holds points.
+    @Test func manyPointsTagsAndFields() {
+        var expected: [Point] = []
+        var text = ""
+        for i in 0..<6_000 {
+            let tagCount = i % 97 == 0 ? 250 : i % 7
+            let fieldCount = i % 89 == 0 ? 300 : 1 + i % 5
+            let tags = (0..<tagCount).map { Tag(key: "t\($0)", value: "v\(i)-\($0)") }
+            let fields = (0..<fieldCount).map { Field(key: "f\($0)", value: $0 % 2 == 0 ? .integer(Int64(i * $0)) : .float(Double(i) / 4)) }
+            var line = "m\(i % 3)"
+            for tag in tags { line += ",\(tag.key)=\(tag.value)" }
+            line += " " + fields.map { field -> String in
+                switch field.value {
+                case .integer(let v): "\(field.key)=\(v)i"
+                case .float(let v): "\(field.key)=\(v)"
+                default: ""
+                }
+            }.joined(separator: ",")
+            line += " \(1_763_800_000_000_000_000 + i)\n"
+            if i % 101 == 0 { text += "bad,line\n" }
+            text += line
+            expected.append(Point(measurement: "m\(i % 3)", tags: tags, fields: fields, timestamp: 1_763_800_000_000_000_000 + Int64(i)))
+        }
+        let parser = LineProtocolParser()
+        var batch = ParsedBatch()
+        parser.parse(Array("first f=1 1\n".utf8), defaultTimestamp: 0, into: &batch)
+        parser.parse(Array(text.utf8), defaultTimestamp: 0, into: &batch)
+        #expect(batch.errors.count == 60)
+        #expect(batch.points.count == 6_001)
+        let points = batch.allPoints()
+        #expect(points.first == Point(measurement: "first", fields: [Field(key: "f", value: .float(1))], timestamp: 1))
+        #expect(Array(points.dropFirst()) == expected)
+        #expect(batch.tags.count == expected.reduce(0) { $0 + $1.tags.count })
+        #expect(batch.fields.count == 1 + expected.reduce(0) { $0 + $1.fields.count })
+        #expect(batch.linesRead == 6_061)
+    }
 }

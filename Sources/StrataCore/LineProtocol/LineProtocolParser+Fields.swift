@@ -8,14 +8,14 @@ extension LineScanner {
         switch first {
         case ASCII.quote:
             let value = try scanString()
-            fields.append(ParsedField(key: key, kind: .string, bits: 0, string: value, numericValue: nil))
+            try appendField(ParsedField(key: key, kind: .string, bits: 0, string: value, numericValue: nil))
         case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
             let start = position
             let stop = scanValueToken()
             guard let value = Self.boolean(input + start, count: stop - start) else {
                 throw failure(.invalidFieldValue(kind: .boolean, text: text(start, stop)), at: start)
             }
-            fields.append(ParsedField(key: key, kind: .boolean, bits: value ? 1 : 0, numericValue: nil))
+            try appendField(ParsedField(key: key, kind: .boolean, bits: value ? 1 : 0, numericValue: nil))
         case ASCII.minus, UInt8(ascii: "."), ASCII.zero...UInt8(ascii: "9"):
             let start = position
             let stop = scanValueToken()
@@ -52,7 +52,7 @@ extension LineScanner {
         if suffix == UInt8(ascii: "i") {
             switch DecimalParsing.signed(input, start, stop - 1) {
             case .value(let value):
-                fields.append(ParsedField(
+                try appendField(ParsedField(
                     key: key, kind: .integer, bits: UInt64(bitPattern: value), numericValue: Double(value)))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .integer, text: text(start, stop)), at: start)
@@ -62,7 +62,7 @@ extension LineScanner {
         } else if suffix == UInt8(ascii: "u") {
             switch DecimalParsing.unsigned(input, start, stop - 1) {
             case .value(let value):
-                fields.append(ParsedField(key: key, kind: .unsigned, bits: value, numericValue: Double(value)))
+                try appendField(ParsedField(key: key, kind: .unsigned, bits: value, numericValue: Double(value)))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .unsigned, text: text(start, stop)), at: start)
             case .outOfRange:
@@ -71,7 +71,7 @@ extension LineScanner {
         } else {
             switch DecimalParsing.float(input, start, stop) {
             case .value(let value):
-                fields.append(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
+                try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .float, text: text(start, stop)), at: start)
             case .outOfRange:

@@ -80,23 +80,71 @@ public struct LineProtocolParser: Sendable {
             limits: limits,
             defaultTimestamp: precision.truncate(nanoseconds: defaultTimestamp)
         )
-        swap(&scanner.points, &batch.points)
-        swap(&scanner.tags, &batch.tags)
-        swap(&scanner.fields, &batch.fields)
+        var points: [ParsedPoint] = []
+        var tags: [ParsedTag] = []
+        var fields: [ParsedField] = []
+        swap(&points, &batch.points)
+        swap(&tags, &batch.tags)
+        swap(&fields, &batch.fields)
         swap(&scanner.errors, &batch.errors)
-        let written = bytes.withUnsafeMutableBufferPointer { buffer in
+        scanner.pointCount = points.count
+        scanner.tagCount = tags.count
+        scanner.fieldCount = fields.count
+        // Pad the arrays with placeholders and let the scanner store into them; when it runs low on
+        // room, trim and pad again (a line that did not fit doubles the padding). A tag or field takes at
+        // least three input bytes and a line at least four, which bounds the padding for short input.
+        var tagPadding = min(4_096, input.count / 3 + 1) + LineScanner.roomPerLine
+        var fieldPadding = tagPadding
+        var pointPadding = min(2_048, input.count / 4 + 1)
+        bytes.withUnsafeMutableBufferPointer { buffer in
             scanner.output = buffer.baseAddress!
-            scanner.run()
-            return scanner.write
+            while true {
+                points.append(contentsOf: repeatElement(Self.placeholderPoint, count: pointPadding))
+                tags.append(contentsOf: repeatElement(Self.placeholderTag, count: tagPadding))
+                fields.append(contentsOf: repeatElement(Self.placeholderField, count: fieldPadding))
+                points.withUnsafeMutableBufferPointer { pointBuffer in
+                    tags.withUnsafeMutableBufferPointer { tagBuffer in
+                        fields.withUnsafeMutableBufferPointer { fieldBuffer in
+                            scanner.points = pointBuffer.baseAddress!
+                            scanner.pointCapacity = pointBuffer.count
+                            scanner.tags = tagBuffer.baseAddress!
+                            scanner.tagCapacity = tagBuffer.count
+                            scanner.fields = fieldBuffer.baseAddress!
+                            scanner.fieldCapacity = fieldBuffer.count
+                            scanner.run()
+                        }
+                    }
+                }
+                points.removeLast(points.count - scanner.pointCount)
+                tags.removeLast(tags.count - scanner.tagCount)
+                fields.removeLast(fields.count - scanner.fieldCount)
+                guard scanner.needsRoom else { break }
+                // A line that did not fit even though the run started it with room to spare.
+                if scanner.tagCapacity - scanner.tagCount >= LineScanner.roomPerLine
+                    && scanner.fieldCapacity - scanner.fieldCount >= LineScanner.roomPerLine
+                    && scanner.pointCapacity > scanner.pointCount
+                {
+                    tagPadding *= 2
+                    fieldPadding *= 2
+                    pointPadding *= 2
+                }
+                scanner.needsRoom = false
+            }
         }
+        let written = scanner.write
         bytes.removeLast(bytes.count - written)
         swap(&bytes, &batch.bytes)
-        swap(&scanner.points, &batch.points)
-        swap(&scanner.tags, &batch.tags)
-        swap(&scanner.fields, &batch.fields)
+        swap(&points, &batch.points)
+        swap(&tags, &batch.tags)
+        swap(&fields, &batch.fields)
         swap(&scanner.errors, &batch.errors)
         batch.linesRead += scanner.linesRead
     }
+
+    private static let placeholderPoint = ParsedPoint(
+        measurement: .empty, tagStart: 0, tagCount: 0, fieldStart: 0, fieldCount: 0, timestamp: 0, line: 0)
+    private static let placeholderTag = ParsedTag(key: .empty, value: .empty)
+    private static let placeholderField = ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil)
 
     /// Parses `text` into owned points plus errors: a convenience for tests and clients.
     public func parsePoints(_ text: String, defaultTimestamp: Int64) -> (points: [Point], errors: [LineProtocolError]) {

@@ -53,9 +53,20 @@ struct LineScanner {
     let limits: LineProtocolLimits
     let defaultTimestamp: Int64
 
-    var points: [ParsedPoint] = []
-    var tags: [ParsedTag] = []
-    var fields: [ParsedField] = []
+    /// Points, tags and fields are written through raw pointers into the batch's arrays, which the
+    /// caller pads with placeholder elements (`...Capacity` is the padded count); appending is a store.
+    /// A line that runs out of room is rolled back and ``run()`` returns with ``needsRoom`` set.
+    var points = UnsafeMutablePointer<ParsedPoint>(bitPattern: MemoryLayout<ParsedPoint>.alignment)!
+    var pointCount = 0
+    var pointCapacity = 0
+    var tags = UnsafeMutablePointer<ParsedTag>(bitPattern: MemoryLayout<ParsedTag>.alignment)!
+    var tagCount = 0
+    var tagCapacity = 0
+    var fields = UnsafeMutablePointer<ParsedField>(bitPattern: MemoryLayout<ParsedField>.alignment)!
+    var fieldCount = 0
+    var fieldCapacity = 0
+    /// Set when ``run()`` stopped early for lack of room in `points`, `tags` or `fields`.
+    var needsRoom = false
     var errors: [LineProtocolError] = []
     var linesRead = 0
 
@@ -75,9 +86,19 @@ struct LineScanner {
 
     // MARK: Line loop
 
-    /// Parses all lines from `position` to `end`.
+    /// Tags and fields a line may append before ``run()`` asks for more room.
+    static let roomPerLine = 64
+
+    /// Parses lines from `position` to `end`, or until `points`, `tags` or `fields` run low on room (then
+    /// ``needsRoom`` is set and `position` is at the start of the next unparsed line).
     mutating func run() {
         while position < end {
+            if pointCount == pointCapacity || tagCapacity - tagCount < Self.roomPerLine
+                || fieldCapacity - fieldCount < Self.roomPerLine
+            {
+                needsRoom = true
+                return
+            }
             var start = position
             while start < end && input[start] == ASCII.space { start += 1 }
             guard start < end else {
@@ -107,14 +128,22 @@ struct LineScanner {
             let firstLine = lineNumber
             let firstLineStart = lineStart
             let savedWrite = write
-            let savedTags = tags.count
-            let savedFields = fields.count
+            let savedTags = tagCount
+            let savedFields = fieldCount
             do {
                 try parseLine()
             } catch {
                 write = savedWrite
-                tags.removeLast(tags.count - savedTags)
-                fields.removeLast(fields.count - savedFields)
+                tagCount = savedTags
+                fieldCount = savedFields
+                if needsRoom {
+                    // Out of room in the middle of a line: undo it and let the caller make room.
+                    linesRead -= 1
+                    lineNumber = firstLine
+                    lineStart = firstLineStart
+                    position = start
+                    return
+                }
                 if end - firstLineStart > limits.maxLineLength {
                     let lineEnd = nextNewline(from: start)
                     var contentEnd = lineEnd
@@ -209,8 +238,8 @@ struct LineScanner {
     mutating func parseLine() throws(LineFailure) {
         let firstLine = lineNumber
         let firstLineStart = lineStart
-        let tagStart = tags.count
-        let fieldStart = fields.count
+        let tagStart = tagCount
+        let fieldStart = fieldCount
 
         let measurementOffset = position
         let measurement = try scanMeasurement()
@@ -241,14 +270,14 @@ struct LineScanner {
             let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
             if key.count == 0 {
                 if atEndOfLine() {
-                    throw failure(fields.count == fieldStart ? .missingFields : .missingFieldKey, at: position)
+                    throw failure(fieldCount == fieldStart ? .missingFields : .missingFieldKey, at: position)
                 }
                 let byte = input[position]
                 throw failure(byte == ASCII.equals ? .missingFieldKey : .unexpectedCharacter(byte), at: position)
             }
             guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
             position += 1
-            if fields.count - fieldStart == limits.maxFields {
+            if fieldCount - fieldStart == limits.maxFields {
                 throw failure(.tooManyFields(limit: limits.maxFields), at: keyOffset)
             }
             try parseFieldValue(key: key)
@@ -286,15 +315,17 @@ struct LineScanner {
         }
         skipLineTerminator()
 
-        points.append(ParsedPoint(
+        // ``run()`` checked that there is room for this line's point.
+        points[pointCount] = ParsedPoint(
             measurement: measurement,
             tagStart: Int32(truncatingIfNeeded: tagStart),
-            tagCount: Int32(truncatingIfNeeded: tags.count - tagStart),
+            tagCount: Int32(truncatingIfNeeded: tagCount - tagStart),
             fieldStart: Int32(truncatingIfNeeded: fieldStart),
-            fieldCount: Int32(truncatingIfNeeded: fields.count - fieldStart),
+            fieldCount: Int32(truncatingIfNeeded: fieldCount - fieldStart),
             timestamp: timestamp,
             line: Int32(truncatingIfNeeded: firstLine)
-        ))
+        )
+        pointCount &+= 1
     }
 
     /// Steps over the line terminator at `position` (the caller checked ``atEndOfLine()``).
@@ -323,11 +354,11 @@ struct LineScanner {
         position += 1
         let value = try scanTagValue()
         if value.count == 0 { throw failure(.missingTagValue, at: position) }
-        if tags.count - pointTagStart == limits.maxTags {
+        if tagCount - pointTagStart == limits.maxTags {
             throw failure(.tooManyTags(limit: limits.maxTags), at: keyOffset)
         }
         var index = pointTagStart
-        while index < tags.count {
+        while index < tagCount {
             let other = tags[index].key
             if other.count == key.count
                 && Self.bytesEqual(output + Int(other.start), output + Int(key.start), count: Int(key.count))
@@ -337,7 +368,24 @@ struct LineScanner {
             }
             index += 1
         }
-        tags.append(ParsedTag(key: key, value: value))
+        guard tagCount < tagCapacity else { throw outOfRoom() }
+        tags[tagCount] = ParsedTag(key: key, value: value)
+        tagCount &+= 1
+    }
+
+    /// Appends a field, or fails the line if `fields` is full (see ``needsRoom``).
+    @inline(__always)
+    mutating func appendField(_ field: ParsedField) throws(LineFailure) {
+        guard fieldCount < fieldCapacity else { throw outOfRoom() }
+        fields[fieldCount] = field
+        fieldCount &+= 1
+    }
+
+    /// Records that the line ran out of room; ``run()`` rolls it back instead of reporting an error.
+    @inline(never)
+    mutating func outOfRoom() -> LineFailure {
+        needsRoom = true
+        return LineFailure(line: lineNumber, column: 1, reason: .missingFields)
     }
 
     /// Whether `count` bytes at `a` and `b` are equal (keys are short: no call to `memcmp`).
