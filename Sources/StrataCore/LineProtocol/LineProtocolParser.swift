@@ -99,9 +99,16 @@ public struct LineProtocolParser: Sendable {
         bytes.withUnsafeMutableBufferPointer { buffer in
             scanner.output = buffer.baseAddress!
             while true {
-                points.append(contentsOf: repeatElement(Self.placeholderPoint, count: pointPadding))
-                tags.append(contentsOf: repeatElement(Self.placeholderTag, count: tagPadding))
-                fields.append(contentsOf: repeatElement(Self.placeholderField, count: fieldPadding))
+                // Elements past the counts are initialized but unused; only arrays low on room grow.
+                if points.count - scanner.pointCount < max(pointPadding / 2, 1) {
+                    Self.pad(&points, count: pointPadding, from: Self.placeholderPoints)
+                }
+                if tags.count - scanner.tagCount < max(tagPadding / 2, LineScanner.roomPerLine) {
+                    Self.pad(&tags, count: tagPadding, from: Self.placeholderTags)
+                }
+                if fields.count - scanner.fieldCount < max(fieldPadding / 2, LineScanner.roomPerLine) {
+                    Self.pad(&fields, count: fieldPadding, from: Self.placeholderFields)
+                }
                 points.withUnsafeMutableBufferPointer { pointBuffer in
                     tags.withUnsafeMutableBufferPointer { tagBuffer in
                         fields.withUnsafeMutableBufferPointer { fieldBuffer in
@@ -115,9 +122,6 @@ public struct LineProtocolParser: Sendable {
                         }
                     }
                 }
-                points.removeLast(points.count - scanner.pointCount)
-                tags.removeLast(tags.count - scanner.tagCount)
-                fields.removeLast(fields.count - scanner.fieldCount)
                 guard scanner.needsRoom else { break }
                 // A line that did not fit even though the run started it with room to spare.
                 if scanner.tagCapacity - scanner.tagCount >= LineScanner.roomPerLine
@@ -131,6 +135,9 @@ public struct LineProtocolParser: Sendable {
                 scanner.needsRoom = false
             }
         }
+        points.removeLast(points.count - scanner.pointCount)
+        tags.removeLast(tags.count - scanner.tagCount)
+        fields.removeLast(fields.count - scanner.fieldCount)
         let written = scanner.write
         bytes.removeLast(bytes.count - written)
         swap(&bytes, &batch.bytes)
@@ -141,10 +148,24 @@ public struct LineProtocolParser: Sendable {
         batch.linesRead += scanner.linesRead
     }
 
-    private static let placeholderPoint = ParsedPoint(
-        measurement: .empty, tagStart: 0, tagCount: 0, fieldStart: 0, fieldCount: 0, timestamp: 0, line: 0)
-    private static let placeholderTag = ParsedTag(key: .empty, value: .empty)
-    private static let placeholderField = ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil)
+    /// Appends `count` placeholders to `array`, copying from `source` (a bulk copy, not element by element).
+    private static func pad<Element>(_ array: inout [Element], count: Int, from source: [Element]) {
+        var remaining = count
+        while remaining > 0 {
+            let chunk = min(remaining, source.count)
+            array.append(contentsOf: source[..<chunk])
+            remaining -= chunk
+        }
+    }
+
+    private static let placeholderPoints = [ParsedPoint](
+        repeating: ParsedPoint(
+            measurement: .empty, tagStart: 0, tagCount: 0, fieldStart: 0, fieldCount: 0, timestamp: 0, line: 0),
+        count: 2_048)
+    private static let placeholderTags = [ParsedTag](
+        repeating: ParsedTag(key: .empty, value: .empty), count: 4_096 + LineScanner.roomPerLine)
+    private static let placeholderFields = [ParsedField](
+        repeating: ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil), count: 4_096 + LineScanner.roomPerLine)
 
     /// Parses `text` into owned points plus errors: a convenience for tests and clients.
     public func parsePoints(_ text: String, defaultTimestamp: Int64) -> (points: [Point], errors: [LineProtocolError]) {
