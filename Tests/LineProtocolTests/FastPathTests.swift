@@ -104,4 +104,19 @@ import Testing
         #expect(batch.fields.count == 1 + expected.reduce(0) { $0 + $1.fields.count })
         #expect(batch.linesRead == 6_061)
     }
+
+    /// Escapes, literal backslashes and terminators at every offset of the eight-byte words.
+    @Test func escapesAtEveryOffset() {
+        for offset in 0..<18 {
+            let pad = String(repeating: "a", count: offset)
+            let text = "m\(pad)\\,x\\\\y,k\(pad)\\=\\ z=v\(pad)\\,\\q\\=é f\(pad)\\ =1"
+            let (points, errors) = Self.parse(text)
+            #expect(errors.isEmpty, "\(offset)")
+            #expect(points.first == Point(
+                measurement: "m\(pad),x\\\\y", tags: [Tag(key: "k\(pad)= z", value: "v\(pad),\\q=é")],
+                fields: [Field(key: "f\(pad) ", value: .float(1))], timestamp: 7), "\(offset)")
+            // A control byte right after a name at this offset.
+            #expect(Self.parse("m\(pad)\u{01} f=1").errors.first?.reason == .unexpectedCharacter(1), "\(offset)")
+        }
+    }
 }

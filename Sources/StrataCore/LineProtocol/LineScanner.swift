@@ -267,7 +267,7 @@ struct LineScanner {
         // Field set.
         while true {
             let keyOffset = position
-            let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+            let key = try scanKey()
             if key.count == 0 {
                 if atEndOfLine() {
                     throw failure(fieldCount == fieldStart ? .missingFields : .missingFieldKey, at: position)
@@ -343,7 +343,7 @@ struct LineScanner {
     @inline(__always)
     mutating func parseTag(pointTagStart: Int) throws(LineFailure) {
         let keyOffset = position
-        let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+        let key = try scanKey()
         if key.count == 0 {
             guard position < end else { throw failure(.missingTagKey, at: position) }
             let byte = input[position]
@@ -404,33 +404,32 @@ struct LineScanner {
     /// Scans and unescapes a measurement name (escapes `\,` and `\ `).
     @inline(__always)
     mutating func scanMeasurement() throws(LineFailure) -> ByteRange {
-        try scanName(
-            allowsEquals: true, allowsControl: false, maxLength: limits.maxKeyLength,
-            tooLong: .keyTooLong(limit: limits.maxKeyLength))
+        try scanName(allowsEquals: true, allowsControl: false)
     }
 
     /// Scans and unescapes a tag key or field key (escapes `\,`, `\=` and `\ `).
     @inline(__always)
-    mutating func scanKey(maxLength: Int, tooLong: LineProtocolError.Reason) throws(LineFailure) -> ByteRange {
-        try scanName(allowsEquals: false, allowsControl: false, maxLength: maxLength, tooLong: tooLong)
+    mutating func scanKey() throws(LineFailure) -> ByteRange {
+        try scanName(allowsEquals: false, allowsControl: false)
     }
 
     /// Scans and unescapes a tag value (escapes `\,`, `\=` and `\ `). Unlike keys, tag values may contain
     /// control characters other than `\r` and `\n`, as the reference decoder accepts them.
     @inline(__always)
     mutating func scanTagValue() throws(LineFailure) -> ByteRange {
-        try scanName(
-            allowsEquals: false, allowsControl: true, maxLength: limits.maxTagValueLength,
-            tooLong: .valueTooLong(limit: limits.maxTagValueLength))
+        try scanName(allowsEquals: false, allowsControl: true)
     }
 
     /// Copies printable bytes (or, if `allowsControl`, any bytes but `\r` and `\n`) other than `,`, space
     /// and (unless `allowsEquals`) `=` to the output, unescaping backslash sequences, and stops at the
-    /// first other byte.
+    /// first other byte. Tag values (`allowsControl`) are limited to ``LineProtocolLimits/maxTagValueLength``,
+    /// names and keys to ``LineProtocolLimits/maxKeyLength``.
     @inline(__always)
-    mutating func scanName(
-        allowsEquals: Bool, allowsControl: Bool, maxLength: Int, tooLong: LineProtocolError.Reason
-    ) throws(LineFailure) -> ByteRange {
+    mutating func scanName(allowsEquals: Bool, allowsControl: Bool) throws(LineFailure) -> ByteRange {
+        // Locals, not stored properties: raw stores to the output could otherwise force reloads.
+        let input = self.input
+        let output = self.output
+        let end = self.end
         let startOffset = position
         let outputStart = write
         var index = position
@@ -438,57 +437,66 @@ struct LineScanner {
         var combined: UInt8 = 0
         var combinedWords: UInt64 = 0
         while true {
-            // Eight bytes at a time while no byte needs attention. Storing a whole word is safe: the
-            // output never runs ahead of the input, and eight input bytes remain.
-            while index + 8 <= end {
+            let byte: UInt8
+            if index &+ 8 <= end {
+                // Eight bytes at a time while no byte needs attention. Storing a whole word is safe: the
+                // output never runs ahead of the input, and eight input bytes remain.
                 let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
                 UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
                 let special = SWAR.specialBytes(word, allowsEquals: allowsEquals, allowsControl: allowsControl)
                 if special == 0 {
                     combinedWords |= word
-                    index += 8
-                    written += 8
+                    index &+= 8
+                    written &+= 8
                     continue
                 }
-                let plainCount = special.trailingZeroBitCount &>> 3
-                combinedWords |= word & ((1 &<< UInt64(plainCount &* 8)) &- 1)
-                index += plainCount
-                written += plainCount
-                break
+                // The lowest flagged byte is exact: it ends the name unless it is a backslash.
+                let plainBits = UInt64(truncatingIfNeeded: special.trailingZeroBitCount & ~7)
+                combinedWords |= word & ((1 &<< plainBits) &- 1)
+                let plainCount = Int(truncatingIfNeeded: plainBits &>> 3)
+                index &+= plainCount
+                written &+= plainCount
+                byte = UInt8(truncatingIfNeeded: word &>> plainBits)
+                guard byte == ASCII.backslash else { break }
+            } else {
+                guard index < end else { break }
+                byte = input[index]
+                let allowedByClass = allowsControl
+                    ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
+                    : byte > ASCII.space && byte != 0x7F
+                if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
+                    && (allowsEquals || byte != ASCII.equals)
+                {
+                    output[written] = byte
+                    written &+= 1
+                    index &+= 1
+                    combined |= byte
+                    continue
+                }
+                guard byte == ASCII.backslash else { break }
             }
-            guard index < end else { break }
-            let byte = input[index]
-            let allowedByClass = allowsControl
-                ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
-                : byte > ASCII.space && byte != 0x7F
-            if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
-                && (allowsEquals || byte != ASCII.equals)
-            {
-                output[written] = byte
-                written += 1
-                index += 1
-                combined |= byte
-                continue
-            }
-            guard byte == ASCII.backslash else { break }
-            if index + 1 < end {
-                let next = input[index + 1]
+            // A backslash: an escape, or else a literal backslash.
+            if index &+ 1 < end {
+                let next = input[index &+ 1]
                 if next == ASCII.comma || next == ASCII.space || (!allowsEquals && next == ASCII.equals) {
                     output[written] = next
-                    written += 1
-                    index += 2
+                    written &+= 1
+                    index &+= 2
                     continue
                 }
             }
             output[written] = byte
-            written += 1
-            index += 1
+            written &+= 1
+            index &+= 1
         }
         if combinedWords & SWAR.highBits != 0 { combined |= 0x80 }
         position = index
         write = written
-        let count = written - outputStart
-        if count > maxLength { throw failure(tooLong, at: startOffset) }
+        let count = written &- outputStart
+        let maxLength = allowsControl ? limits.maxTagValueLength : limits.maxKeyLength
+        if count > maxLength {
+            throw failure(allowsControl ? .valueTooLong(limit: maxLength) : .keyTooLong(limit: maxLength), at: startOffset)
+        }
         if combined & 0x80 != 0 && !UTF8Validation.isValid(output + outputStart, count: count) {
             throw failure(.invalidUTF8, at: startOffset)
         }
