@@ -119,4 +119,22 @@ import Testing
             #expect(Self.parse("m\(pad)\u{01} f=1").errors.first?.reason == .unexpectedCharacter(1), "\(offset)")
         }
     }
+
+    /// Text longer than the output room the parser reserves per round (a long string, a long tag value).
+    @Test func longTexts() {
+        let long = String(repeating: "abcdefghij", count: 20_000)
+        let limits = LineProtocolLimits(maxLineLength: 1 << 20, maxTagValueLength: 1 << 20, maxStringFieldLength: 1 << 20)
+        let text = "m,t=\(long) s=\"\(long)\\\"\nx\",f=1 5\nm f=2\n"
+        let (points, errors) = Self.parse(text, limits: limits)
+        #expect(errors.isEmpty)
+        #expect(points == [
+            Point(measurement: "m", tags: [Tag(key: "t", value: long)],
+                  fields: [Field(key: "s", value: .string(long + "\"\nx")), Field(key: "f", value: .float(1))], timestamp: 5),
+            Point(measurement: "m", fields: [Field(key: "f", value: .float(2))], timestamp: 7),
+        ])
+        // Unterminated: one error, and the next line parses.
+        let (points2, errors2) = Self.parse("m s=\"\(long)\nm f=2", limits: limits)
+        #expect(errors2 == [LineProtocolError(line: 1, column: 5, reason: .unterminatedString)])
+        #expect(points2.count == 1)
+    }
 }

@@ -118,6 +118,7 @@ extension LineScanner {
         var combined: UInt8 = 0
         var closed = false
         while index < end {
+            guard written < outputCapacity else { throw outOfRoom() }
             let byte = input[index]
             if byte == ASCII.quote {
                 closed = true

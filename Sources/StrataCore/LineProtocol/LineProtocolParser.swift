@@ -65,11 +65,8 @@ public struct LineProtocolParser: Sendable {
         let writeBase = batch.bytes.count
         precondition(writeBase + input.count <= Int(UInt32.max), "a ParsedBatch holds at most 4 GiB of text")
 
-        // The unescaped text of a line is never longer than the line, so the input's size is room enough:
-        // grow `bytes` once (by copying the input, a plain memcpy) and write through a raw pointer.
         var bytes: [UInt8] = []
         swap(&bytes, &batch.bytes)
-        bytes.append(contentsOf: input)
 
         var scanner = LineScanner(
             input: inputBase.assumingMemoryBound(to: UInt8.self),
@@ -96,9 +93,15 @@ public struct LineProtocolParser: Sendable {
         var tagPadding = min(4_096, input.count / 3 + 1) + LineScanner.roomPerLine
         var fieldPadding = tagPadding
         var pointPadding = min(2_048, input.count / 4 + 1)
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            scanner.output = buffer.baseAddress!
-            while true {
+        // Text is never longer than the line it came from.
+        var bytePadding = min(Self.placeholderBytes.count, input.count + 8) + LineScanner.outputRoomPerLine
+        while true {
+            if bytes.count - scanner.write < max(bytePadding / 2, LineScanner.outputRoomPerLine) {
+                Self.pad(&bytes, count: bytePadding, from: Self.placeholderBytes)
+            }
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                scanner.output = buffer.baseAddress!
+                scanner.outputCapacity = buffer.count
                 // Elements past the counts are initialized but unused; only arrays low on room grow.
                 if points.count - scanner.pointCount < max(pointPadding / 2, 1) {
                     Self.pad(&points, count: pointPadding, from: Self.placeholderPoints)
@@ -122,18 +125,20 @@ public struct LineProtocolParser: Sendable {
                         }
                     }
                 }
-                guard scanner.needsRoom else { break }
-                // A line that did not fit even though the run started it with room to spare.
-                if scanner.tagCapacity - scanner.tagCount >= LineScanner.roomPerLine
-                    && scanner.fieldCapacity - scanner.fieldCount >= LineScanner.roomPerLine
-                    && scanner.pointCapacity > scanner.pointCount
-                {
-                    tagPadding *= 2
-                    fieldPadding *= 2
-                    pointPadding *= 2
-                }
-                scanner.needsRoom = false
             }
+            guard scanner.needsRoom else { break }
+            // A line that did not fit even though the run started it with room to spare.
+            if scanner.tagCapacity - scanner.tagCount >= LineScanner.roomPerLine
+                && scanner.fieldCapacity - scanner.fieldCount >= LineScanner.roomPerLine
+                && scanner.pointCapacity > scanner.pointCount
+                && scanner.outputCapacity - scanner.write >= LineScanner.outputRoomPerLine
+            {
+                tagPadding *= 2
+                fieldPadding *= 2
+                pointPadding *= 2
+                bytePadding *= 2
+            }
+            scanner.needsRoom = false
         }
         points.removeLast(points.count - scanner.pointCount)
         tags.removeLast(tags.count - scanner.tagCount)
@@ -158,6 +163,7 @@ public struct LineProtocolParser: Sendable {
         }
     }
 
+    private static let placeholderBytes = [UInt8](repeating: 0, count: 65_536)
     private static let placeholderPoints = [ParsedPoint](
         repeating: ParsedPoint(
             measurement: .empty, tagStart: 0, tagCount: 0, fieldStart: 0, fieldCount: 0, timestamp: 0, line: 0),

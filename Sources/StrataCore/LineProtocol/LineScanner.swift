@@ -41,6 +41,9 @@ struct LineScanner {
     let input: UnsafePointer<UInt8>
     let end: Int
     var output: UnsafeMutablePointer<UInt8>
+    /// Offsets below this are writable in `output` (the caller pads the batch's bytes in chunks; a line
+    /// that runs out of room is rolled back, see ``needsRoom``).
+    var outputCapacity = 0
     /// Next write offset in the batch's bytes.
     var write: Int
     /// Next read offset in `input`.
@@ -88,13 +91,15 @@ struct LineScanner {
 
     /// Tags and fields a line may append before ``run()`` asks for more room.
     static let roomPerLine = 64
+    /// Output bytes a line may write before ``run()`` asks for more room.
+    static let outputRoomPerLine = 1_024
 
     /// Parses lines from `position` to `end`, or until `points`, `tags` or `fields` run low on room (then
     /// ``needsRoom`` is set and `position` is at the start of the next unparsed line).
     mutating func run() {
         while position < end {
             if pointCount == pointCapacity || tagCapacity - tagCount < Self.roomPerLine
-                || fieldCapacity - fieldCount < Self.roomPerLine
+                || fieldCapacity - fieldCount < Self.roomPerLine || outputCapacity - write < Self.outputRoomPerLine
             {
                 needsRoom = true
                 return
@@ -430,6 +435,7 @@ struct LineScanner {
         let input = self.input
         let output = self.output
         let end = self.end
+        let outputCapacity = self.outputCapacity
         let startOffset = position
         let outputStart = write
         var index = position
@@ -438,9 +444,8 @@ struct LineScanner {
         var combinedWords: UInt64 = 0
         while true {
             let byte: UInt8
-            if index &+ 8 <= end {
-                // Eight bytes at a time while no byte needs attention. Storing a whole word is safe: the
-                // output never runs ahead of the input, and eight input bytes remain.
+            if index &+ 8 <= end && written &+ 8 <= outputCapacity {
+                // Eight bytes at a time while no byte needs attention (storing all eight).
                 let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
                 UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
                 let special = SWAR.specialBytes(word, allowsEquals: allowsEquals, allowsControl: allowsControl)
@@ -467,6 +472,7 @@ struct LineScanner {
                 if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
                     && (allowsEquals || byte != ASCII.equals)
                 {
+                    guard written < outputCapacity else { throw outOfRoom() }
                     output[written] = byte
                     written &+= 1
                     index &+= 1
@@ -476,6 +482,7 @@ struct LineScanner {
                 guard byte == ASCII.backslash else { break }
             }
             // A backslash: an escape, or else a literal backslash.
+            guard written < outputCapacity else { throw outOfRoom() }
             if index &+ 1 < end {
                 let next = input[index &+ 1]
                 if next == ASCII.comma || next == ASCII.space || (!allowsEquals && next == ASCII.equals) {
