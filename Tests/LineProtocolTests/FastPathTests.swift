@@ -115,6 +115,12 @@ import Testing
             #expect(points.first == Point(
                 measurement: "m\(pad),x\\\\y", tags: [Tag(key: "k\(pad)= z", value: "v\(pad),\\q=é")],
                 fields: [Field(key: "f\(pad) ", value: .float(1))], timestamp: 7), "\(offset)")
+            // Control bytes other than `\r` and `\n` (and DEL) belong to tag values, at any offset.
+            let (controlPoints, controlErrors) = Self.parse("m,t=\(pad)\u{01}\(pad)\t\u{7F}x f=1")
+            #expect(controlErrors.isEmpty, "\(offset)")
+            #expect(controlPoints.first?.tags == [Tag(key: "t", value: "\(pad)\u{01}\(pad)\t\u{7F}x")], "\(offset)")
+            let (crPoints, crErrors) = Self.parse("m,t=\(pad)\r f=1")
+            #expect(crPoints.isEmpty && crErrors.count == 1, "\(offset)")
             // A control byte right after a name at this offset.
             #expect(Self.parse("m\(pad)\u{01} f=1").errors.first?.reason == .unexpectedCharacter(1), "\(offset)")
         }

@@ -14,6 +14,18 @@ enum DecimalParsing {
     @inline(__always)
     static func unsigned(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Outcome<UInt64> {
         guard start < end else { return .invalid }
+        if end - start <= 19 {
+            // Nineteen digits cannot overflow a UInt64.
+            var value: UInt64 = 0
+            var index = start
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return .invalid }
+                value = value &* 10 &+ UInt64(digit)
+                index &+= 1
+            }
+            return .value(value)
+        }
         var value: UInt64 = 0
         var overflow = false
         var index = start

@@ -442,9 +442,12 @@ struct LineScanner {
         var written = write
         var combined: UInt8 = 0
         var combinedWords: UInt64 = 0
+        // Words are read below `wordEnd`, which also keeps the eight-byte store below `outputCapacity`
+        // (`written - index` only changes at an escape).
+        var wordEnd = min(end, index &+ (outputCapacity &- written))
         while true {
             let byte: UInt8
-            if index &+ 8 <= end && written &+ 8 <= outputCapacity {
+            if index &+ 8 <= wordEnd {
                 // Eight bytes at a time while no byte needs attention (storing all eight).
                 let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
                 UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
@@ -462,6 +465,12 @@ struct LineScanner {
                 index &+= plainCount
                 written &+= plainCount
                 byte = UInt8(truncatingIfNeeded: word &>> plainBits)
+                if allowsControl && byte < ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn {
+                    // A control byte other than `\r` and `\n` is part of a tag value (and already stored).
+                    index &+= 1
+                    written &+= 1
+                    continue
+                }
                 guard byte == ASCII.backslash else { break }
             } else {
                 guard index < end else { break }
@@ -489,6 +498,7 @@ struct LineScanner {
                     output[written] = next
                     written &+= 1
                     index &+= 2
+                    wordEnd = min(end, index &+ (outputCapacity &- written))
                     continue
                 }
             }
@@ -634,19 +644,16 @@ enum SWAR {
     }
 
     /// High bit set in bytes that end or escape a name: `,` `\\` (and `=` unless `allowsEquals`), plus
-    /// control bytes and space, or only space, `\\r` and `\\n` when `allowsControl`. The lowest flagged
-    /// byte is exact; flags above it may be spurious.
+    /// control bytes and space, and DEL unless `allowsControl`. The lowest flagged byte is exact; flags
+    /// above it may be spurious.
     @inline(__always)
     static func specialBytes(_ word: UInt64, allowsEquals: Bool, allowsControl: Bool) -> UInt64 {
         var mask = bytes(word, equalTo: ASCII.comma) | bytes(word, equalTo: ASCII.backslash)
         if !allowsEquals { mask |= bytes(word, equalTo: ASCII.equals) }
-        if allowsControl {
-            mask |= bytes(word, equalTo: ASCII.space) | bytes(word, equalTo: ASCII.newline)
-                | bytes(word, equalTo: ASCII.carriageReturn)
-        } else {
-            // Bytes below 0x21 (controls and space), and DEL.
-            mask |= ((word &- ones &* 0x21) & ~word & highBits) | bytes(word, equalTo: 0x7F)
-        }
+        // Bytes below 0x21 (controls and space): with `allowsControl` only space, `\r` and `\n` end a
+        // name, so a flagged control byte is a false alarm the caller must step over.
+        mask |= (word &- ones &* 0x21) & ~word & highBits
+        if !allowsControl { mask |= bytes(word, equalTo: 0x7F) }
         return mask
     }
 }
