@@ -143,4 +143,55 @@ import Testing
         #expect(errors2 == [LineProtocolError(line: 1, column: 5, reason: .unterminatedString)])
         #expect(points2.count == 1)
     }
+
+    /// Numbers of the one-pass path agree with `Double(String)` bit for bit, and its edges fall back to
+    /// the exact parsers (same values and errors).
+    @Test func numbers() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 11
+        }
+        var text = ""
+        var expected: [UInt64] = []
+        for _ in 0..<20_000 {
+            let integerDigits = Int(next() % 20) + 1
+            let fractionDigits = next() % 3 == 0 ? -1 : Int(next() % 20)
+            var number = next() % 4 == 0 ? "-" : ""
+            for _ in 0..<integerDigits { number += String(next() % 10) }
+            if fractionDigits >= 0 {
+                number += "."
+                for _ in 0..<fractionDigits { number += String(next() % 10) }
+            }
+            text += "m f=\(number)\n"
+            expected.append(Double(number)!.bitPattern)
+        }
+        let (points, errors) = Self.parse(text)
+        #expect(errors.isEmpty)
+        #expect(points.count == expected.count)
+        for (point, bits) in zip(points, expected) {
+            guard case .float(let value) = point.fields.first?.value else {
+                Issue.record("not a float")
+                continue
+            }
+            #expect(value.bitPattern == bits)
+        }
+        #expect(Self.parse("m f=-0").points.first?.fields.first?.value == .float(-0.0))
+        #expect(Self.parse("m f=-0").points.first.map { $0.fields[0].value == .float(0) && "\($0.fields[0].value)".contains("-") } == true)
+        #expect(Self.parse("m f=9007199254740993").points.first?.fields.first?.value == .float(9007199254740992))
+        #expect(Self.parse("m f=1.,g=-12.5e1,h=.5").points.first?.fields.map(\.value) == [.float(1), .float(-125), .float(0.5)])
+        #expect(Self.parse("m a=-9223372036854775808i,b=9223372036854775807i,c=18446744073709551615u,d=-0i").points.first?
+            .fields.map(\.value) == [.integer(.min), .integer(.max), .unsigned(.max), .integer(0)])
+        #expect(Self.parse("m a=9223372036854775808i").errors.first?.reason
+            == .fieldValueOutOfRange(kind: .integer, text: "9223372036854775808i"))
+        #expect(Self.parse("m a=18446744073709551616u").errors.first?.reason
+            == .fieldValueOutOfRange(kind: .unsigned, text: "18446744073709551616u"))
+        #expect(Self.parse("m a=-1u").errors.first?.reason == .invalidFieldValue(kind: .unsigned, text: "-1u"))
+        #expect(Self.parse("m a=1.5i").errors.first?.reason == .invalidFieldValue(kind: .integer, text: "1.5i"))
+        #expect(Self.parse("m a=1ix").errors.first?.reason == .invalidFieldValue(kind: .float, text: "1ix"))
+        #expect(Self.parse("m a=12x").errors.first?.reason == .invalidFieldValue(kind: .float, text: "12x"))
+        #expect(Self.parse("m a=1.2.3").errors.first?.reason == .invalidFieldValue(kind: .float, text: "1.2.3"))
+        #expect(Self.parse("m a=-").errors.first?.reason == .invalidFieldValue(kind: .float, text: "-"))
+        #expect(Self.parse("m a=1\"").errors.count == 1)
+    }
 }
