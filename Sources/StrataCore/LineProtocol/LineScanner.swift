@@ -440,7 +440,7 @@ struct LineScanner {
         let outputStart = write
         var index = position
         var written = write
-        var combined: UInt8 = 0
+        // The OR of all copied bytes (in any lane): its high bits tell whether UTF-8 must be validated.
         var combinedWords: UInt64 = 0
         // Words are read below `wordEnd`, which also keeps the eight-byte store below `outputCapacity`
         // (`written - index` only changes at an escape).
@@ -459,8 +459,9 @@ struct LineScanner {
                     continue
                 }
                 // The lowest flagged byte is exact: it ends the name unless it is a backslash.
+                // Bytes up to and including the flagged one, which is ASCII.
+                combinedWords |= word & (special ^ (special &- 1))
                 let plainBits = UInt64(truncatingIfNeeded: special.trailingZeroBitCount & ~7)
-                combinedWords |= word & ((1 &<< plainBits) &- 1)
                 let plainCount = Int(truncatingIfNeeded: plainBits &>> 3)
                 index &+= plainCount
                 written &+= plainCount
@@ -485,7 +486,7 @@ struct LineScanner {
                     output[written] = byte
                     written &+= 1
                     index &+= 1
-                    combined |= byte
+                    combinedWords |= UInt64(byte)
                     continue
                 }
                 guard byte == ASCII.backslash else { break }
@@ -506,7 +507,6 @@ struct LineScanner {
             written &+= 1
             index &+= 1
         }
-        if combinedWords & SWAR.highBits != 0 { combined |= 0x80 }
         position = index
         write = written
         let count = written &- outputStart
@@ -514,7 +514,7 @@ struct LineScanner {
         if count > maxLength {
             throw failure(allowsControl ? .valueTooLong(limit: maxLength) : .keyTooLong(limit: maxLength), at: startOffset)
         }
-        if combined & 0x80 != 0 && !UTF8Validation.isValid(output + outputStart, count: count) {
+        if combinedWords & SWAR.highBits != 0 && !UTF8Validation.isValid(output + outputStart, count: count) {
             throw failure(.invalidUTF8, at: startOffset)
         }
         return ByteRange(start: UInt32(truncatingIfNeeded: outputStart), count: UInt32(truncatingIfNeeded: count))
