@@ -194,4 +194,26 @@ import Testing
         #expect(Self.parse("m a=-").errors.first?.reason == .invalidFieldValue(kind: .float, text: "-"))
         #expect(Self.parse("m a=1\"").errors.count == 1)
     }
+
+    /// Non-ASCII bytes at every offset of a name: valid UTF-8 is kept, invalid UTF-8 rejected.
+    @Test func utf8AtEveryOffset() {
+        for offset in 0..<18 {
+            let pad = Array(repeating: UInt8(ascii: "a"), count: offset)
+            for (bytes, valid) in [([0xC3, 0xA9] as [UInt8], true), ([0xC3] as [UInt8], false), ([0xFF] as [UInt8], false)] {
+                for position in 0..<3 {
+                    // position 0: measurement, 1: tag value, 2: field key.
+                    var line: [UInt8] = Array("m".utf8) + (position == 0 ? pad + bytes : [])
+                    line += Array(",t=".utf8) + (position == 1 ? pad + bytes : Array("v".utf8))
+                    line += Array(" f".utf8) + (position == 2 ? pad + bytes : []) + Array("=1 5\n".utf8)
+                    var batch = ParsedBatch()
+                    LineProtocolParser().parse(line, defaultTimestamp: 0, into: &batch)
+                    if valid {
+                        #expect(batch.errors.isEmpty && batch.points.count == 1, "\(offset) \(position)")
+                    } else {
+                        #expect(batch.errors.map(\.reason) == [.invalidUTF8] && batch.points.isEmpty, "\(offset) \(position)")
+                    }
+                }
+            }
+        }
+    }
 }
