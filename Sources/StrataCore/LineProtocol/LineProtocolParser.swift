@@ -88,11 +88,12 @@ public struct LineProtocolParser: Sendable {
         scanner.tagCount = tags.count
         scanner.fieldCount = fields.count
         // Pad the arrays with placeholders and let the scanner store into them; when it runs low on
-        // room, trim and pad again (a line that did not fit doubles the padding). A tag or field takes at
-        // least three input bytes and a line at least four, which bounds the padding for short input.
-        var tagPadding = min(4_096, input.count / 3 + 1) + LineScanner.roomPerLine
+        // room, pad again (a line that did not fit doubles the padding). Small pads (tens of KiB) are
+        // still in cache when the scanner overwrites them. A tag or field takes at least three input bytes
+        // and a line at least four, which bounds the padding for short input.
+        var tagPadding = min(1_024, input.count / 3 + 1) + LineScanner.roomPerLine
         var fieldPadding = tagPadding
-        var pointPadding = min(2_048, input.count / 4 + 1)
+        var pointPadding = min(512, input.count / 4 + 1)
         // Text is never longer than the line it came from.
         var bytePadding = min(Self.placeholderBytes.count, input.count + 8) + LineScanner.outputRoomPerLine
         while true {
@@ -163,15 +164,15 @@ public struct LineProtocolParser: Sendable {
         }
     }
 
-    private static let placeholderBytes = [UInt8](repeating: 0, count: 65_536)
+    private static let placeholderBytes = [UInt8](repeating: 0, count: 16_384)
     private static let placeholderPoints = [ParsedPoint](
         repeating: ParsedPoint(
             measurement: .empty, tagStart: 0, tagCount: 0, fieldStart: 0, fieldCount: 0, timestamp: 0, line: 0),
-        count: 2_048)
+        count: 512)
     private static let placeholderTags = [ParsedTag](
-        repeating: ParsedTag(key: .empty, value: .empty), count: 4_096 + LineScanner.roomPerLine)
+        repeating: ParsedTag(key: .empty, value: .empty), count: 1_024 + LineScanner.roomPerLine)
     private static let placeholderFields = [ParsedField](
-        repeating: ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil), count: 4_096 + LineScanner.roomPerLine)
+        repeating: ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil), count: 1_024 + LineScanner.roomPerLine)
 
     /// Parses `text` into owned points plus errors: a convenience for tests and clients.
     public func parsePoints(_ text: String, defaultTimestamp: Int64) -> (points: [Point], errors: [LineProtocolError]) {
