@@ -285,7 +285,12 @@ struct LineScanner {
             if fieldCount - fieldStart == limits.maxFields {
                 throw failure(.tooManyFields(limit: limits.maxFields), at: keyOffset)
             }
-            try parseFieldValue(key: key)
+            // Numbers, the common case, skip the general dispatch when their one-pass parse applies.
+            if position < end && input[position] &- ASCII.zero < 10 {
+                if try !appendCommonNumber(key: key) { try parseFieldValue(key: key) }
+            } else {
+                try parseFieldValue(key: key)
+            }
             guard position < end else { break }
             let byte = input[position]
             if byte == ASCII.comma {
