@@ -32,11 +32,13 @@ enum ASCII {
 }
 
 /// The parsing state of one ``LineProtocolParser/parse(_:defaultTimestamp:firstLineNumber:into:)-(UnsafeRawBufferPointer,_,_,_)``
-/// call: raw input and output cursors plus the batch's arrays, moved in for the duration of the call.
+/// call: raw input and output cursors plus pointers into the batch's arrays, which the caller pads with
+/// placeholders in chunks.
 ///
 /// All raw memory access of the parser is confined to this type and its extensions. Every read is
-/// guarded by `position < end`; writes stay below the output capacity because unescaped text is never
-/// longer than the input it came from.
+/// guarded by `position < end` (word reads by `index + 8 <= end`); every write is checked against
+/// `outputCapacity`, `tagCapacity`, `fieldCapacity`, or (for points) the room checked at the start of
+/// each line. A line that runs out of room is rolled back and retried after the caller pads again.
 struct LineScanner {
     let input: UnsafePointer<UInt8>
     let end: Int
