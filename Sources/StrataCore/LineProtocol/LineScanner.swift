@@ -255,21 +255,7 @@ struct LineScanner {
             throw failure(byte == ASCII.comma ? .missingMeasurement : .unexpectedCharacter(byte), at: measurementOffset)
         }
 
-        // Tag set.
-        while true {
-            guard position < end else { throw failure(.missingFields, at: position) }
-            let byte = input[position]
-            if byte == ASCII.space {
-                skipSpaces()
-                break
-            }
-            guard byte == ASCII.comma else {
-                let isLineEnd = byte == ASCII.newline || byte == ASCII.carriageReturn
-                throw failure(isLineEnd ? .missingFields : .unexpectedCharacter(byte), at: position)
-            }
-            position += 1
-            try parseTag(pointTagStart: tagStart)
-        }
+        try parseTagSet(pointTagStart: tagStart)
 
         // Field set.
         while true {
@@ -348,6 +334,25 @@ struct LineScanner {
         if position < end {
             position += 1
             startNewLine()
+        }
+    }
+
+    /// Parses the tag set after the measurement, up to and including the spaces before the field set
+    /// (one call per line, not per tag).
+    mutating func parseTagSet(pointTagStart tagStart: Int) throws(LineFailure) {
+        while true {
+            guard position < end else { throw failure(.missingFields, at: position) }
+            let byte = input[position]
+            if byte == ASCII.space {
+                skipSpaces()
+                break
+            }
+            guard byte == ASCII.comma else {
+                let isLineEnd = byte == ASCII.newline || byte == ASCII.carriageReturn
+                throw failure(isLineEnd ? .missingFields : .unexpectedCharacter(byte), at: position)
+            }
+            position += 1
+            try parseTag(pointTagStart: tagStart)
         }
     }
 
