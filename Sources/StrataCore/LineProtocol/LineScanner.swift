@@ -257,37 +257,7 @@ struct LineScanner {
 
         try parseTagSet(pointTagStart: tagStart)
 
-        // Field set.
-        while true {
-            let keyOffset = position
-            let key = try scanKey()
-            if key.count == 0 {
-                if atEndOfLine() {
-                    throw failure(fieldCount == fieldStart ? .missingFields : .missingFieldKey, at: position)
-                }
-                let byte = input[position]
-                throw failure(byte == ASCII.equals ? .missingFieldKey : .unexpectedCharacter(byte), at: position)
-            }
-            guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
-            position += 1
-            if fieldCount - fieldStart == limits.maxFields {
-                throw failure(.tooManyFields(limit: limits.maxFields), at: keyOffset)
-            }
-            // Numbers, the common case, skip the general dispatch when their one-pass parse applies.
-            if position < end && input[position] &- ASCII.zero < 10 {
-                if try !appendCommonNumber(key: key) { try parseFieldValue(key: key) }
-            } else {
-                try parseFieldValue(key: key)
-            }
-            guard position < end else { break }
-            let byte = input[position]
-            if byte == ASCII.comma {
-                position += 1
-                continue
-            }
-            if byte == ASCII.space || byte == ASCII.newline || byte == ASCII.carriageReturn { break }
-            throw failure(.unexpectedCharacter(byte), at: position)
-        }
+        try parseFieldSet(pointFieldStart: fieldStart)
 
         // Timestamp.
         skipSpaces()
@@ -353,6 +323,40 @@ struct LineScanner {
             }
             position += 1
             try parseTag(pointTagStart: tagStart)
+        }
+    }
+
+    /// Parses the field set, up to the space or line end after it (one call per line, not per field).
+    mutating func parseFieldSet(pointFieldStart fieldStart: Int) throws(LineFailure) {
+        while true {
+            let keyOffset = position
+            let key = try scanKey()
+            if key.count == 0 {
+                if atEndOfLine() {
+                    throw failure(fieldCount == fieldStart ? .missingFields : .missingFieldKey, at: position)
+                }
+                let byte = input[position]
+                throw failure(byte == ASCII.equals ? .missingFieldKey : .unexpectedCharacter(byte), at: position)
+            }
+            guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
+            position += 1
+            if fieldCount - fieldStart == limits.maxFields {
+                throw failure(.tooManyFields(limit: limits.maxFields), at: keyOffset)
+            }
+            // Numbers, the common case, skip the general dispatch when their one-pass parse applies.
+            if position < end && input[position] &- ASCII.zero < 10 {
+                if try !appendCommonNumber(key: key) { try parseFieldValue(key: key) }
+            } else {
+                try parseFieldValue(key: key)
+            }
+            guard position < end else { break }
+            let byte = input[position]
+            if byte == ASCII.comma {
+                position += 1
+                continue
+            }
+            if byte == ASCII.space || byte == ASCII.newline || byte == ASCII.carriageReturn { break }
+            throw failure(.unexpectedCharacter(byte), at: position)
         }
     }
 
