@@ -14,6 +14,18 @@ enum DecimalParsing {
     @inline(__always)
     static func unsigned(_ bytes: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Outcome<UInt64> {
         guard start < end else { return .invalid }
+        if end - start <= 19 {
+            // Nineteen digits cannot overflow a UInt64.
+            var value: UInt64 = 0
+            var index = start
+            while index < end {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return .invalid }
+                value = value &* 10 &+ UInt64(digit)
+                index &+= 1
+            }
+            return .value(value)
+        }
         var value: UInt64 = 0
         var overflow = false
         var index = start
@@ -47,11 +59,35 @@ enum DecimalParsing {
         }
     }
 
-    /// Exact powers of ten representable in a `Double` (10^0 ... 10^22).
-    private static let exactPowersOfTen: [Double] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ]
+    /// The exact power of ten 10^`exponent` for `exponent` in 0...22 (each representable in a `Double`).
+    @inline(__always)
+    static func exactPowerOfTen(_ exponent: Int) -> Double {
+        switch exponent {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
 
     /// Parses a line-protocol float, `-?[0-9]*(\.[0-9]*)?([eE][+-]?[0-9]+)?` with at least one mantissa
     /// digit, in `start..<end`.
@@ -125,9 +161,9 @@ enum DecimalParsing {
         if !truncated && mantissa <= 1 << 53 && decimalExponent >= -22 && decimalExponent <= 22 {
             var value = Double(mantissa)
             if decimalExponent >= 0 {
-                value *= exactPowersOfTen[decimalExponent]
+                value *= exactPowerOfTen(decimalExponent)
             } else {
-                value /= exactPowersOfTen[-decimalExponent]
+                value /= exactPowerOfTen(-decimalExponent)
             }
             return .value(negative ? -value : value)
         }

@@ -8,15 +8,16 @@ extension LineScanner {
         switch first {
         case ASCII.quote:
             let value = try scanString()
-            fields.append(ParsedField(key: key, kind: .string, bits: 0, string: value, numericValue: nil))
+            try appendField(ParsedField(key: key, kind: .string, bits: 0, string: value, numericValue: nil))
         case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
             let start = position
             let stop = scanValueToken()
             guard let value = Self.boolean(input + start, count: stop - start) else {
                 throw failure(.invalidFieldValue(kind: .boolean, text: text(start, stop)), at: start)
             }
-            fields.append(ParsedField(key: key, kind: .boolean, bits: value ? 1 : 0, numericValue: nil))
+            try appendField(ParsedField(key: key, kind: .boolean, bits: value ? 1 : 0, numericValue: nil))
         case ASCII.minus, UInt8(ascii: "."), ASCII.zero...UInt8(ascii: "9"):
+            if try appendCommonNumber(key: key) { return }
             let start = position
             let stop = scanValueToken()
             try appendNumber(key: key, start: start, stop: stop)
@@ -27,6 +28,74 @@ extension LineScanner {
             let stop = scanValueToken()
             throw failure(.invalidFieldValue(kind: nil, text: text(start, stop)), at: start)
         }
+    }
+
+    /// Parses the common numbers in one pass and appends the field: `-?[0-9]+` followed by `i` or `u`, or
+    /// with an optional fraction `.[0-9]*`, at most 19 digits in all, where a float's mantissa is at most
+    /// 2^53 (so that one IEEE division is correctly rounded, as in ``DecimalParsing/float(_:_:_:)``).
+    /// Returns `false` without consuming anything for everything else, including every error.
+    @inline(__always)
+    mutating func appendCommonNumber(key: ByteRange) throws(LineFailure) -> Bool {
+        let input = self.input
+        let end = self.end
+        var index = position
+        let negative = input[index] == ASCII.minus
+        if negative { index &+= 1 }
+        let digitStart = index
+        var mantissa: UInt64 = 0
+        while index < end {
+            let digit = input[index] &- ASCII.zero
+            guard digit < 10 else { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            index &+= 1
+        }
+        let integerDigits = index &- digitStart
+        guard integerDigits >= 1 && integerDigits <= 19 else { return false }
+        var fractionDigits = 0
+        if index < end {
+            let byte = input[index]
+            if byte == UInt8(ascii: "i") || byte == UInt8(ascii: "u") {
+                let next = index &+ 1
+                guard next == end || Self.endsValue(input[next]) else { return false }
+                if byte == UInt8(ascii: "i") {
+                    guard mantissa <= (negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)) else { return false }
+                    let value = negative ? Int64(bitPattern: 0 &- mantissa) : Int64(bitPattern: mantissa)
+                    try appendField(ParsedField(
+                        key: key, kind: .integer, bits: UInt64(bitPattern: value), numericValue: Double(value)))
+                } else {
+                    guard !negative else { return false }
+                    try appendField(ParsedField(key: key, kind: .unsigned, bits: mantissa, numericValue: Double(mantissa)))
+                }
+                position = next
+                return true
+            }
+            if byte == UInt8(ascii: ".") {
+                index &+= 1
+                let fractionStart = index
+                while index < end {
+                    let digit = input[index] &- ASCII.zero
+                    guard digit < 10 else { break }
+                    mantissa = mantissa &* 10 &+ UInt64(digit)
+                    index &+= 1
+                }
+                fractionDigits = index &- fractionStart
+                guard integerDigits &+ fractionDigits <= 19 else { return false }
+            }
+            guard index == end || Self.endsValue(input[index]) else { return false }
+        }
+        guard mantissa <= 1 << 53 else { return false }
+        var value = Double(mantissa)
+        if fractionDigits > 0 { value /= DecimalParsing.exactPowerOfTen(fractionDigits) }
+        if negative { value = -value }
+        try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
+        position = index
+        return true
+    }
+
+    /// Whether `byte` ends an unquoted field value.
+    @inline(__always)
+    static func endsValue(_ byte: UInt8) -> Bool {
+        byte == ASCII.comma || byte == ASCII.space || byte == ASCII.newline || byte == ASCII.carriageReturn
     }
 
     /// Advances `position` to the end of an unquoted value (the next comma, space, `\r`, `\n` or end of
@@ -52,7 +121,7 @@ extension LineScanner {
         if suffix == UInt8(ascii: "i") {
             switch DecimalParsing.signed(input, start, stop - 1) {
             case .value(let value):
-                fields.append(ParsedField(
+                try appendField(ParsedField(
                     key: key, kind: .integer, bits: UInt64(bitPattern: value), numericValue: Double(value)))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .integer, text: text(start, stop)), at: start)
@@ -62,7 +131,7 @@ extension LineScanner {
         } else if suffix == UInt8(ascii: "u") {
             switch DecimalParsing.unsigned(input, start, stop - 1) {
             case .value(let value):
-                fields.append(ParsedField(key: key, kind: .unsigned, bits: value, numericValue: Double(value)))
+                try appendField(ParsedField(key: key, kind: .unsigned, bits: value, numericValue: Double(value)))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .unsigned, text: text(start, stop)), at: start)
             case .outOfRange:
@@ -71,7 +140,7 @@ extension LineScanner {
         } else {
             switch DecimalParsing.float(input, start, stop) {
             case .value(let value):
-                fields.append(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
+                try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .float, text: text(start, stop)), at: start)
             case .outOfRange:
@@ -118,6 +187,7 @@ extension LineScanner {
         var combined: UInt8 = 0
         var closed = false
         while index < end {
+            guard written < outputCapacity else { throw outOfRoom() }
             let byte = input[index]
             if byte == ASCII.quote {
                 closed = true

@@ -65,11 +65,8 @@ public struct LineProtocolParser: Sendable {
         let writeBase = batch.bytes.count
         precondition(writeBase + input.count <= Int(UInt32.max), "a ParsedBatch holds at most 4 GiB of text")
 
-        // The unescaped text of a line is never longer than the line, so the input's size is room enough:
-        // grow `bytes` once (by copying the input, a plain memcpy) and write through a raw pointer.
         var bytes: [UInt8] = []
         swap(&bytes, &batch.bytes)
-        bytes.append(contentsOf: input)
 
         var scanner = LineScanner(
             input: inputBase.assumingMemoryBound(to: UInt8.self),
@@ -80,23 +77,102 @@ public struct LineProtocolParser: Sendable {
             limits: limits,
             defaultTimestamp: precision.truncate(nanoseconds: defaultTimestamp)
         )
-        swap(&scanner.points, &batch.points)
-        swap(&scanner.tags, &batch.tags)
-        swap(&scanner.fields, &batch.fields)
+        var points: [ParsedPoint] = []
+        var tags: [ParsedTag] = []
+        var fields: [ParsedField] = []
+        swap(&points, &batch.points)
+        swap(&tags, &batch.tags)
+        swap(&fields, &batch.fields)
         swap(&scanner.errors, &batch.errors)
-        let written = bytes.withUnsafeMutableBufferPointer { buffer in
-            scanner.output = buffer.baseAddress!
-            scanner.run()
-            return scanner.write
+        scanner.pointCount = points.count
+        scanner.tagCount = tags.count
+        scanner.fieldCount = fields.count
+        // Pad the arrays with placeholders and let the scanner store into them; when it runs low on
+        // room, pad again (a line that did not fit doubles the padding). Small pads (tens of KiB) are
+        // still in cache when the scanner overwrites them. A tag or field takes at least three input bytes
+        // and a line at least four, which bounds the padding for short input.
+        var tagPadding = min(1_024, input.count / 3 + 1) + LineScanner.roomPerLine
+        var fieldPadding = tagPadding
+        var pointPadding = min(512, input.count / 4 + 1)
+        // Text is never longer than the line it came from.
+        var bytePadding = min(Self.placeholderBytes.count, input.count + 8) + LineScanner.outputRoomPerLine
+        while true {
+            if bytes.count - scanner.write < max(bytePadding / 2, LineScanner.outputRoomPerLine) {
+                Self.pad(&bytes, count: bytePadding, from: Self.placeholderBytes)
+            }
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                scanner.output = buffer.baseAddress!
+                scanner.outputCapacity = buffer.count
+                // Elements past the counts are initialized but unused; only arrays low on room grow.
+                if points.count - scanner.pointCount < max(pointPadding / 2, 1) {
+                    Self.pad(&points, count: pointPadding, from: Self.placeholderPoints)
+                }
+                if tags.count - scanner.tagCount < max(tagPadding / 2, LineScanner.roomPerLine) {
+                    Self.pad(&tags, count: tagPadding, from: Self.placeholderTags)
+                }
+                if fields.count - scanner.fieldCount < max(fieldPadding / 2, LineScanner.roomPerLine) {
+                    Self.pad(&fields, count: fieldPadding, from: Self.placeholderFields)
+                }
+                points.withUnsafeMutableBufferPointer { pointBuffer in
+                    tags.withUnsafeMutableBufferPointer { tagBuffer in
+                        fields.withUnsafeMutableBufferPointer { fieldBuffer in
+                            scanner.points = pointBuffer.baseAddress!
+                            scanner.pointCapacity = pointBuffer.count
+                            scanner.tags = tagBuffer.baseAddress!
+                            scanner.tagCapacity = tagBuffer.count
+                            scanner.fields = fieldBuffer.baseAddress!
+                            scanner.fieldCapacity = fieldBuffer.count
+                            scanner.run()
+                        }
+                    }
+                }
+            }
+            guard scanner.needsRoom else { break }
+            // A line that did not fit even though the run started it with room to spare.
+            if scanner.tagCapacity - scanner.tagCount >= LineScanner.roomPerLine
+                && scanner.fieldCapacity - scanner.fieldCount >= LineScanner.roomPerLine
+                && scanner.pointCapacity > scanner.pointCount
+                && scanner.outputCapacity - scanner.write >= LineScanner.outputRoomPerLine
+            {
+                tagPadding *= 2
+                fieldPadding *= 2
+                pointPadding *= 2
+                bytePadding *= 2
+            }
+            scanner.needsRoom = false
         }
+        points.removeLast(points.count - scanner.pointCount)
+        tags.removeLast(tags.count - scanner.tagCount)
+        fields.removeLast(fields.count - scanner.fieldCount)
+        let written = scanner.write
         bytes.removeLast(bytes.count - written)
         swap(&bytes, &batch.bytes)
-        swap(&scanner.points, &batch.points)
-        swap(&scanner.tags, &batch.tags)
-        swap(&scanner.fields, &batch.fields)
+        swap(&points, &batch.points)
+        swap(&tags, &batch.tags)
+        swap(&fields, &batch.fields)
         swap(&scanner.errors, &batch.errors)
         batch.linesRead += scanner.linesRead
     }
+
+    /// Appends `count` placeholders to `array`, copying from `source` (a bulk copy, not element by element).
+    private static func pad<Element>(_ array: inout [Element], count: Int, from source: [Element]) {
+        var remaining = count
+        while remaining > 0 {
+            let chunk = min(remaining, source.count)
+            array.append(contentsOf: source[..<chunk])
+            remaining -= chunk
+        }
+    }
+
+    private static let placeholderBytes = [UInt8](repeating: 0, count: 16_384)
+    private static let placeholderPoints = [ParsedPoint](
+        repeating: ParsedPoint(
+            measurement: .empty, tagStart: 0, tagCount: 0, fieldStart: 0, fieldCount: 0, timestamp: 0, line: 0),
+        count: 512)
+    private static let placeholderTags = [ParsedTag](
+        repeating: ParsedTag(key: .empty, value: .empty), count: 1_024 + LineScanner.roomPerLine)
+    private static let placeholderFields = [ParsedField](
+        repeating: ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil), count: 1_024 + LineScanner.roomPerLine)
 
     /// Parses `text` into owned points plus errors: a convenience for tests and clients.
     public func parsePoints(_ text: String, defaultTimestamp: Int64) -> (points: [Point], errors: [LineProtocolError]) {

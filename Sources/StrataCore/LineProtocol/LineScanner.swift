@@ -32,15 +32,20 @@ enum ASCII {
 }
 
 /// The parsing state of one ``LineProtocolParser/parse(_:defaultTimestamp:firstLineNumber:into:)-(UnsafeRawBufferPointer,_,_,_)``
-/// call: raw input and output cursors plus the batch's arrays, moved in for the duration of the call.
+/// call: raw input and output cursors plus pointers into the batch's arrays, which the caller pads with
+/// placeholders in chunks.
 ///
 /// All raw memory access of the parser is confined to this type and its extensions. Every read is
-/// guarded by `position < end`; writes stay below the output capacity because unescaped text is never
-/// longer than the input it came from.
+/// guarded by `position < end` (word reads by `index + 8 <= end`); every write is checked against
+/// `outputCapacity`, `tagCapacity`, `fieldCapacity`, or (for points) the room checked at the start of
+/// each line. A line that runs out of room is rolled back and retried after the caller pads again.
 struct LineScanner {
     let input: UnsafePointer<UInt8>
     let end: Int
     var output: UnsafeMutablePointer<UInt8>
+    /// Offsets below this are writable in `output` (the caller pads the batch's bytes in chunks; a line
+    /// that runs out of room is rolled back, see ``needsRoom``).
+    var outputCapacity = 0
     /// Next write offset in the batch's bytes.
     var write: Int
     /// Next read offset in `input`.
@@ -53,9 +58,20 @@ struct LineScanner {
     let limits: LineProtocolLimits
     let defaultTimestamp: Int64
 
-    var points: [ParsedPoint] = []
-    var tags: [ParsedTag] = []
-    var fields: [ParsedField] = []
+    /// Points, tags and fields are written through raw pointers into the batch's arrays, which the
+    /// caller pads with placeholder elements (`...Capacity` is the padded count); appending is a store.
+    /// A line that runs out of room is rolled back and ``run()`` returns with ``needsRoom`` set.
+    var points = UnsafeMutablePointer<ParsedPoint>(bitPattern: MemoryLayout<ParsedPoint>.alignment)!
+    var pointCount = 0
+    var pointCapacity = 0
+    var tags = UnsafeMutablePointer<ParsedTag>(bitPattern: MemoryLayout<ParsedTag>.alignment)!
+    var tagCount = 0
+    var tagCapacity = 0
+    var fields = UnsafeMutablePointer<ParsedField>(bitPattern: MemoryLayout<ParsedField>.alignment)!
+    var fieldCount = 0
+    var fieldCapacity = 0
+    /// Set when ``run()`` stopped early for lack of room in `points`, `tags` or `fields`.
+    var needsRoom = false
     var errors: [LineProtocolError] = []
     var linesRead = 0
 
@@ -75,9 +91,21 @@ struct LineScanner {
 
     // MARK: Line loop
 
-    /// Parses all lines from `position` to `end`.
+    /// Tags and fields a line may append before ``run()`` asks for more room.
+    static let roomPerLine = 64
+    /// Output bytes a line may write before ``run()`` asks for more room.
+    static let outputRoomPerLine = 1_024
+
+    /// Parses lines from `position` to `end`, or until `points`, `tags` or `fields` run low on room (then
+    /// ``needsRoom`` is set and `position` is at the start of the next unparsed line).
     mutating func run() {
         while position < end {
+            if pointCount == pointCapacity || tagCapacity - tagCount < Self.roomPerLine
+                || fieldCapacity - fieldCount < Self.roomPerLine || outputCapacity - write < Self.outputRoomPerLine
+            {
+                needsRoom = true
+                return
+            }
             var start = position
             while start < end && input[start] == ASCII.space { start += 1 }
             guard start < end else {
@@ -100,27 +128,44 @@ struct LineScanner {
                 continue
             }
             linesRead += 1
-            let lineEnd = nextNewline(from: start)
-            var contentEnd = lineEnd
-            if contentEnd > lineStart && input[contentEnd - 1] == ASCII.carriageReturn { contentEnd -= 1 }
-            if contentEnd - lineStart > limits.maxLineLength {
-                errors.append(LineProtocolError(
-                    line: lineNumber, column: limits.maxLineLength + 1,
-                    reason: .lineTooLong(limit: limits.maxLineLength)))
-                position = lineEnd
-                skipNewline()
-                continue
-            }
+            // The line is parsed optimistically; ``parseLine()`` rejects a successful line that is too
+            // long, and a failed line is checked here, so that a line over the limit always reports
+            // `lineTooLong` whatever else is wrong with it, without a newline search per good line.
             position = start
+            let firstLine = lineNumber
+            let firstLineStart = lineStart
             let savedWrite = write
-            let savedTags = tags.count
-            let savedFields = fields.count
+            let savedTags = tagCount
+            let savedFields = fieldCount
             do {
                 try parseLine()
             } catch {
                 write = savedWrite
-                tags.removeLast(tags.count - savedTags)
-                fields.removeLast(fields.count - savedFields)
+                tagCount = savedTags
+                fieldCount = savedFields
+                if needsRoom {
+                    // Out of room in the middle of a line: undo it and let the caller make room.
+                    linesRead -= 1
+                    lineNumber = firstLine
+                    lineStart = firstLineStart
+                    position = start
+                    return
+                }
+                if end - firstLineStart > limits.maxLineLength {
+                    let lineEnd = nextNewline(from: start)
+                    var contentEnd = lineEnd
+                    if contentEnd > firstLineStart && input[contentEnd - 1] == ASCII.carriageReturn { contentEnd -= 1 }
+                    if contentEnd - firstLineStart > limits.maxLineLength {
+                        errors.append(LineProtocolError(
+                            line: firstLine, column: limits.maxLineLength + 1,
+                            reason: .lineTooLong(limit: limits.maxLineLength)))
+                        lineNumber = firstLine
+                        lineStart = firstLineStart
+                        position = lineEnd
+                        skipNewline()
+                        continue
+                    }
+                }
                 errors.append(LineProtocolError(line: error.line, column: error.column, reason: error.reason))
                 if error.skipsRestOfLine {
                     position = nextNewline(from: position)
@@ -200,8 +245,8 @@ struct LineScanner {
     mutating func parseLine() throws(LineFailure) {
         let firstLine = lineNumber
         let firstLineStart = lineStart
-        let tagStart = tags.count
-        let fieldStart = fields.count
+        let tagStart = tagCount
+        let fieldStart = fieldCount
 
         let measurementOffset = position
         let measurement = try scanMeasurement()
@@ -210,7 +255,61 @@ struct LineScanner {
             throw failure(byte == ASCII.comma ? .missingMeasurement : .unexpectedCharacter(byte), at: measurementOffset)
         }
 
-        // Tag set.
+        try parseTagSet(pointTagStart: tagStart)
+
+        try parseFieldSet(pointFieldStart: fieldStart)
+
+        // Timestamp.
+        skipSpaces()
+        var timestamp = defaultTimestamp
+        if !atEndOfLine() {
+            timestamp = try parseTimestamp()
+            skipSpaces()
+            if !atEndOfLine() { throw failure(.unexpectedCharacter(input[position]), at: position) }
+        }
+
+        // Too long: a single line is rejected here; for a string with newlines, the caller checks the
+        // first physical line, and otherwise the whole stretch is rejected here.
+        if position - firstLineStart > limits.maxLineLength {
+            if lineNumber == firstLine {
+                throw failure(.lineTooLong(limit: limits.maxLineLength), at: firstLineStart + limits.maxLineLength)
+            } else {
+                var failure = LineFailure(
+                    line: firstLine, column: limits.maxLineLength + 1, reason: .lineTooLong(limit: limits.maxLineLength))
+                failure.skipsRestOfLine = false
+                skipLineTerminator()
+                throw failure
+            }
+        }
+        skipLineTerminator()
+
+        // ``run()`` checked that there is room for this line's point.
+        points[pointCount] = ParsedPoint(
+            measurement: measurement,
+            tagStart: Int32(truncatingIfNeeded: tagStart),
+            tagCount: Int32(truncatingIfNeeded: tagCount - tagStart),
+            fieldStart: Int32(truncatingIfNeeded: fieldStart),
+            fieldCount: Int32(truncatingIfNeeded: fieldCount - fieldStart),
+            timestamp: timestamp,
+            line: Int32(truncatingIfNeeded: firstLine)
+        )
+        pointCount &+= 1
+    }
+
+    /// Steps over the line terminator at `position` (the caller checked ``atEndOfLine()``).
+    @inline(__always)
+    mutating func skipLineTerminator() {
+        guard position < end else { return }
+        if input[position] == ASCII.carriageReturn { position += 1 }
+        if position < end {
+            position += 1
+            startNewLine()
+        }
+    }
+
+    /// Parses the tag set after the measurement, up to and including the spaces before the field set
+    /// (one call per line, not per tag).
+    mutating func parseTagSet(pointTagStart tagStart: Int) throws(LineFailure) {
         while true {
             guard position < end else { throw failure(.missingFields, at: position) }
             let byte = input[position]
@@ -225,24 +324,31 @@ struct LineScanner {
             position += 1
             try parseTag(pointTagStart: tagStart)
         }
+    }
 
-        // Field set.
+    /// Parses the field set, up to the space or line end after it (one call per line, not per field).
+    mutating func parseFieldSet(pointFieldStart fieldStart: Int) throws(LineFailure) {
         while true {
             let keyOffset = position
-            let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+            let key = try scanKey()
             if key.count == 0 {
                 if atEndOfLine() {
-                    throw failure(fields.count == fieldStart ? .missingFields : .missingFieldKey, at: position)
+                    throw failure(fieldCount == fieldStart ? .missingFields : .missingFieldKey, at: position)
                 }
                 let byte = input[position]
                 throw failure(byte == ASCII.equals ? .missingFieldKey : .unexpectedCharacter(byte), at: position)
             }
             guard position < end && input[position] == ASCII.equals else { throw failure(.expectedEquals, at: position) }
             position += 1
-            if fields.count - fieldStart == limits.maxFields {
+            if fieldCount - fieldStart == limits.maxFields {
                 throw failure(.tooManyFields(limit: limits.maxFields), at: keyOffset)
             }
-            try parseFieldValue(key: key)
+            // Numbers, the common case, skip the general dispatch when their one-pass parse applies.
+            if position < end && input[position] &- ASCII.zero < 10 {
+                if try !appendCommonNumber(key: key) { try parseFieldValue(key: key) }
+            } else {
+                try parseFieldValue(key: key)
+            }
             guard position < end else { break }
             let byte = input[position]
             if byte == ASCII.comma {
@@ -252,56 +358,13 @@ struct LineScanner {
             if byte == ASCII.space || byte == ASCII.newline || byte == ASCII.carriageReturn { break }
             throw failure(.unexpectedCharacter(byte), at: position)
         }
-
-        // Timestamp.
-        skipSpaces()
-        var timestamp = defaultTimestamp
-        if !atEndOfLine() {
-            timestamp = try parseTimestamp()
-            skipSpaces()
-            if !atEndOfLine() { throw failure(.unexpectedCharacter(input[position]), at: position) }
-        }
-
-        // A string with newlines can stretch a line past the limit checked up front.
-        if lineNumber != firstLine {
-            let length = position - firstLineStart
-            if length > limits.maxLineLength {
-                var failure = LineFailure(
-                    line: firstLine, column: limits.maxLineLength + 1, reason: .lineTooLong(limit: limits.maxLineLength))
-                failure.skipsRestOfLine = false
-                skipLineTerminator()
-                throw failure
-            }
-        }
-        skipLineTerminator()
-
-        points.append(ParsedPoint(
-            measurement: measurement,
-            tagStart: Int32(truncatingIfNeeded: tagStart),
-            tagCount: Int32(truncatingIfNeeded: tags.count - tagStart),
-            fieldStart: Int32(truncatingIfNeeded: fieldStart),
-            fieldCount: Int32(truncatingIfNeeded: fields.count - fieldStart),
-            timestamp: timestamp,
-            line: Int32(truncatingIfNeeded: firstLine)
-        ))
-    }
-
-    /// Steps over the line terminator at `position` (the caller checked ``atEndOfLine()``).
-    @inline(__always)
-    mutating func skipLineTerminator() {
-        guard position < end else { return }
-        if input[position] == ASCII.carriageReturn { position += 1 }
-        if position < end {
-            position += 1
-            startNewLine()
-        }
     }
 
     /// Parses `key=value` after a tag comma and appends the tag.
     @inline(__always)
     mutating func parseTag(pointTagStart: Int) throws(LineFailure) {
         let keyOffset = position
-        let key = try scanKey(maxLength: limits.maxKeyLength, tooLong: .keyTooLong(limit: limits.maxKeyLength))
+        let key = try scanKey()
         if key.count == 0 {
             guard position < end else { throw failure(.missingTagKey, at: position) }
             let byte = input[position]
@@ -312,21 +375,49 @@ struct LineScanner {
         position += 1
         let value = try scanTagValue()
         if value.count == 0 { throw failure(.missingTagValue, at: position) }
-        if tags.count - pointTagStart == limits.maxTags {
+        if tagCount - pointTagStart == limits.maxTags {
             throw failure(.tooManyTags(limit: limits.maxTags), at: keyOffset)
         }
         var index = pointTagStart
-        while index < tags.count {
+        while index < tagCount {
             let other = tags[index].key
             if other.count == key.count
-                && memcmp(output + Int(other.start), output + Int(key.start), Int(key.count)) == 0
+                && Self.bytesEqual(output + Int(other.start), output + Int(key.start), count: Int(key.count))
             {
                 let text = String(decoding: UnsafeBufferPointer(start: output + Int(key.start), count: Int(key.count)), as: UTF8.self)
                 throw failure(.duplicateTagKey(text), at: keyOffset)
             }
             index += 1
         }
-        tags.append(ParsedTag(key: key, value: value))
+        guard tagCount < tagCapacity else { throw outOfRoom() }
+        tags[tagCount] = ParsedTag(key: key, value: value)
+        tagCount &+= 1
+    }
+
+    /// Appends a field, or fails the line if `fields` is full (see ``needsRoom``).
+    @inline(__always)
+    mutating func appendField(_ field: ParsedField) throws(LineFailure) {
+        guard fieldCount < fieldCapacity else { throw outOfRoom() }
+        fields[fieldCount] = field
+        fieldCount &+= 1
+    }
+
+    /// Records that the line ran out of room; ``run()`` rolls it back instead of reporting an error.
+    @inline(never)
+    mutating func outOfRoom() -> LineFailure {
+        needsRoom = true
+        return LineFailure(line: lineNumber, column: 1, reason: .missingFields)
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal (keys are short: no call to `memcmp`).
+    @inline(__always)
+    static func bytesEqual(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, count: Int) -> Bool {
+        var index = 0
+        while index < count {
+            if a[index] != b[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     // MARK: Names
@@ -334,92 +425,112 @@ struct LineScanner {
     /// Scans and unescapes a measurement name (escapes `\,` and `\ `).
     @inline(__always)
     mutating func scanMeasurement() throws(LineFailure) -> ByteRange {
-        try scanName(
-            allowsEquals: true, allowsControl: false, maxLength: limits.maxKeyLength,
-            tooLong: .keyTooLong(limit: limits.maxKeyLength))
+        try scanName(allowsEquals: true, allowsControl: false)
     }
 
     /// Scans and unescapes a tag key or field key (escapes `\,`, `\=` and `\ `).
     @inline(__always)
-    mutating func scanKey(maxLength: Int, tooLong: LineProtocolError.Reason) throws(LineFailure) -> ByteRange {
-        try scanName(allowsEquals: false, allowsControl: false, maxLength: maxLength, tooLong: tooLong)
+    mutating func scanKey() throws(LineFailure) -> ByteRange {
+        try scanName(allowsEquals: false, allowsControl: false)
     }
 
     /// Scans and unescapes a tag value (escapes `\,`, `\=` and `\ `). Unlike keys, tag values may contain
     /// control characters other than `\r` and `\n`, as the reference decoder accepts them.
     @inline(__always)
     mutating func scanTagValue() throws(LineFailure) -> ByteRange {
-        try scanName(
-            allowsEquals: false, allowsControl: true, maxLength: limits.maxTagValueLength,
-            tooLong: .valueTooLong(limit: limits.maxTagValueLength))
+        try scanName(allowsEquals: false, allowsControl: true)
     }
 
     /// Copies printable bytes (or, if `allowsControl`, any bytes but `\r` and `\n`) other than `,`, space
     /// and (unless `allowsEquals`) `=` to the output, unescaping backslash sequences, and stops at the
-    /// first other byte.
+    /// first other byte. Tag values (`allowsControl`) are limited to ``LineProtocolLimits/maxTagValueLength``,
+    /// names and keys to ``LineProtocolLimits/maxKeyLength``.
     @inline(__always)
-    mutating func scanName(
-        allowsEquals: Bool, allowsControl: Bool, maxLength: Int, tooLong: LineProtocolError.Reason
-    ) throws(LineFailure) -> ByteRange {
+    mutating func scanName(allowsEquals: Bool, allowsControl: Bool) throws(LineFailure) -> ByteRange {
+        // Locals, not stored properties: raw stores to the output could otherwise force reloads.
+        let input = self.input
+        let output = self.output
+        let end = self.end
+        let outputCapacity = self.outputCapacity
         let startOffset = position
         let outputStart = write
         var index = position
         var written = write
-        var combined: UInt8 = 0
+        // The OR of all copied bytes (in any lane): its high bits tell whether UTF-8 must be validated.
         var combinedWords: UInt64 = 0
+        // Words are read below `wordEnd`, which also keeps the eight-byte store below `outputCapacity`
+        // (`written - index` only changes at an escape).
+        var wordEnd = min(end, index &+ (outputCapacity &- written))
         while true {
-            // Eight bytes at a time while no byte needs attention. Storing a whole word is safe: the
-            // output never runs ahead of the input, and eight input bytes remain.
-            while index + 8 <= end {
+            let byte: UInt8
+            if index &+ 8 <= wordEnd {
+                // Eight bytes at a time while no byte needs attention (storing all eight).
                 let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
                 UnsafeMutableRawPointer(output + written).storeBytes(of: word, as: UInt64.self)
                 let special = SWAR.specialBytes(word, allowsEquals: allowsEquals, allowsControl: allowsControl)
                 if special == 0 {
                     combinedWords |= word
-                    index += 8
-                    written += 8
+                    index &+= 8
+                    written &+= 8
                     continue
                 }
-                let plainCount = special.trailingZeroBitCount &>> 3
-                combinedWords |= word & ((1 &<< UInt64(plainCount &* 8)) &- 1)
-                index += plainCount
-                written += plainCount
-                break
+                // The lowest flagged byte is exact: it ends the name unless it is a backslash.
+                // Bytes up to and including the flagged one, which is ASCII.
+                combinedWords |= word & (special ^ (special &- 1))
+                let plainBits = UInt64(truncatingIfNeeded: special.trailingZeroBitCount & ~7)
+                let plainCount = Int(truncatingIfNeeded: plainBits &>> 3)
+                index &+= plainCount
+                written &+= plainCount
+                byte = UInt8(truncatingIfNeeded: word &>> plainBits)
+                if allowsControl && byte < ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn {
+                    // A control byte other than `\r` and `\n` is part of a tag value (and already stored).
+                    index &+= 1
+                    written &+= 1
+                    continue
+                }
+                guard byte == ASCII.backslash else { break }
+            } else {
+                guard index < end else { break }
+                byte = input[index]
+                let allowedByClass = allowsControl
+                    ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
+                    : byte > ASCII.space && byte != 0x7F
+                if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
+                    && (allowsEquals || byte != ASCII.equals)
+                {
+                    guard written < outputCapacity else { throw outOfRoom() }
+                    output[written] = byte
+                    written &+= 1
+                    index &+= 1
+                    combinedWords |= UInt64(byte)
+                    continue
+                }
+                guard byte == ASCII.backslash else { break }
             }
-            guard index < end else { break }
-            let byte = input[index]
-            let allowedByClass = allowsControl
-                ? byte != ASCII.space && byte != ASCII.newline && byte != ASCII.carriageReturn
-                : byte > ASCII.space && byte != 0x7F
-            if allowedByClass && byte != ASCII.comma && byte != ASCII.backslash
-                && (allowsEquals || byte != ASCII.equals)
-            {
-                output[written] = byte
-                written += 1
-                index += 1
-                combined |= byte
-                continue
-            }
-            guard byte == ASCII.backslash else { break }
-            if index + 1 < end {
-                let next = input[index + 1]
+            // A backslash: an escape, or else a literal backslash.
+            guard written < outputCapacity else { throw outOfRoom() }
+            if index &+ 1 < end {
+                let next = input[index &+ 1]
                 if next == ASCII.comma || next == ASCII.space || (!allowsEquals && next == ASCII.equals) {
                     output[written] = next
-                    written += 1
-                    index += 2
+                    written &+= 1
+                    index &+= 2
+                    wordEnd = min(end, index &+ (outputCapacity &- written))
                     continue
                 }
             }
             output[written] = byte
-            written += 1
-            index += 1
+            written &+= 1
+            index &+= 1
         }
-        if combinedWords & SWAR.highBits != 0 { combined |= 0x80 }
         position = index
         write = written
-        let count = written - outputStart
-        if count > maxLength { throw failure(tooLong, at: startOffset) }
-        if combined & 0x80 != 0 && !UTF8Validation.isValid(output + outputStart, count: count) {
+        let count = written &- outputStart
+        let maxLength = allowsControl ? limits.maxTagValueLength : limits.maxKeyLength
+        if count > maxLength {
+            throw failure(allowsControl ? .valueTooLong(limit: maxLength) : .keyTooLong(limit: maxLength), at: startOffset)
+        }
+        if combinedWords & SWAR.highBits != 0 && !UTF8Validation.isValid(output + outputStart, count: count) {
             throw failure(.invalidUTF8, at: startOffset)
         }
         return ByteRange(start: UInt32(truncatingIfNeeded: outputStart), count: UInt32(truncatingIfNeeded: count))
@@ -428,7 +539,63 @@ struct LineScanner {
     // MARK: Timestamp
 
     /// Parses the timestamp at `position` and converts it to nanoseconds.
+    ///
+    /// One pass for the common case: an optional `-` and 1...19 digits (eight at a time while possible)
+    /// that end the token and fit `Int64` after conversion. Anything else goes to
+    /// ``parseTimestampSlow()``, which reports errors exactly.
+    @inline(__always)
     mutating func parseTimestamp() throws(LineFailure) -> Int64 {
+        var index = position
+        guard index < end else { return try parseTimestampSlow() }
+        let negative = input[index] == ASCII.minus
+        if negative { index += 1 }
+        let digitStart = index
+        var magnitude: UInt64 = 0
+        // Nanosecond timestamps of today have 19 digits: try two words at once first.
+        if index &+ 16 <= end {
+            let high = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+            let low = UnsafeRawPointer(input + index + 8).loadUnaligned(as: UInt64.self)
+            if SWAR.isEightDigits(high) && SWAR.isEightDigits(low) {
+                magnitude = SWAR.eightDigitsValue(high) &* 100_000_000 &+ SWAR.eightDigitsValue(low)
+                index &+= 16
+            }
+        }
+        // At most two words in all: 16 digits, so that 19 digits never wrap a UInt64.
+        while index + 8 <= end && index - digitStart < 16 {
+            let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+            guard SWAR.isEightDigits(word) else { break }
+            magnitude = magnitude &* 100_000_000 &+ SWAR.eightDigitsValue(word)
+            index += 8
+        }
+        while index < end {
+            let digit = input[index] &- ASCII.zero
+            guard digit < 10 else { break }
+            magnitude = magnitude &* 10 &+ UInt64(digit)
+            index += 1
+        }
+        let digits = index - digitStart
+        if digits >= 1 && digits <= 19 {
+            var terminated = index == end
+            if !terminated {
+                let byte = input[index]
+                terminated = byte == ASCII.space || byte == ASCII.newline
+                    || (byte == ASCII.carriageReturn && (index + 1 == end || input[index + 1] == ASCII.newline))
+            }
+            let limit = negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)
+            if terminated && magnitude <= limit {
+                let value = negative ? Int64(bitPattern: 0 &- magnitude) : Int64(bitPattern: magnitude)
+                if let nanoseconds = precision.nanoseconds(value) {
+                    position = index
+                    return nanoseconds
+                }
+            }
+        }
+        return try parseTimestampSlow()
+    }
+
+    /// Parses the timestamp at `position` token by token, with exact error reporting.
+    @inline(never)
+    mutating func parseTimestampSlow() throws(LineFailure) -> Int64 {
         let start = position
         while position < end {
             let byte = input[position]
@@ -472,6 +639,23 @@ enum SWAR {
     static let ones: UInt64 = 0x0101_0101_0101_0101
     static let highBits: UInt64 = 0x8080_8080_8080_8080
 
+    /// Whether all eight bytes of `word` are ASCII digits.
+    @inline(__always)
+    static func isEightDigits(_ word: UInt64) -> Bool {
+        // Every byte is 0x30...0x3F, and adding 6 keeps it below 0x40 (no carry between bytes).
+        (word & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+            && ((word &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+    }
+
+    /// The value of eight ASCII digits loaded little-endian (the first digit in the lowest byte).
+    @inline(__always)
+    static func eightDigitsValue(_ word: UInt64) -> UInt64 {
+        var value = word &- 0x3030_3030_3030_3030
+        value = (value &* 10 &+ (value &>> 8)) & 0x00FF_00FF_00FF_00FF
+        value = (value &* 100 &+ (value &>> 16)) & 0x0000_FFFF_0000_FFFF
+        return (value &* 10_000 &+ (value &>> 32)) & 0xFFFF_FFFF
+    }
+
     /// High bit set in each byte of `word` that is zero (exact for the lowest such byte).
     @inline(__always)
     static func zeroBytes(_ word: UInt64) -> UInt64 {
@@ -485,19 +669,16 @@ enum SWAR {
     }
 
     /// High bit set in bytes that end or escape a name: `,` `\\` (and `=` unless `allowsEquals`), plus
-    /// control bytes and space, or only space, `\\r` and `\\n` when `allowsControl`. The lowest flagged
-    /// byte is exact; flags above it may be spurious.
+    /// control bytes and space, and DEL unless `allowsControl`. The lowest flagged byte is exact; flags
+    /// above it may be spurious.
     @inline(__always)
     static func specialBytes(_ word: UInt64, allowsEquals: Bool, allowsControl: Bool) -> UInt64 {
         var mask = bytes(word, equalTo: ASCII.comma) | bytes(word, equalTo: ASCII.backslash)
         if !allowsEquals { mask |= bytes(word, equalTo: ASCII.equals) }
-        if allowsControl {
-            mask |= bytes(word, equalTo: ASCII.space) | bytes(word, equalTo: ASCII.newline)
-                | bytes(word, equalTo: ASCII.carriageReturn)
-        } else {
-            // Bytes below 0x21 (controls and space), and DEL.
-            mask |= ((word &- ones &* 0x21) & ~word & highBits) | bytes(word, equalTo: 0x7F)
-        }
+        // Bytes below 0x21 (controls and space): with `allowsControl` only space, `\r` and `\n` end a
+        // name, so a flagged control byte is a false alarm the caller must step over.
+        mask |= (word &- ones &* 0x21) & ~word & highBits
+        if !allowsControl { mask |= bytes(word, equalTo: 0x7F) }
         return mask
     }
 }

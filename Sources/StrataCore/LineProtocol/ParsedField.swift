@@ -14,17 +14,19 @@ public enum FieldKind: UInt8, Sendable {
 
 /// A field of a ``ParsedPoint``, stored without allocation.
 public struct ParsedField: Sendable {
+    // Stored in this order (not the initializer's) so that the struct packs into 40 bytes, not 48.
+
     /// The unescaped field key in ``ParsedBatch/bytes``.
     public var key: ByteRange
-    /// The type of the value.
-    public var kind: FieldKind
+    /// The unescaped string value in ``ParsedBatch/bytes`` (string fields only; empty otherwise).
+    public var string: ByteRange
     /// The value's bits: `Double.bitPattern` for floats, the `Int64` bit pattern for integers, the value
     /// for unsigned integers, 0 or 1 for booleans, 0 for strings.
     public var bits: UInt64
-    /// The unescaped string value in ``ParsedBatch/bytes`` (string fields only; empty otherwise).
-    public var string: ByteRange
     /// The value as a `Double` for floats, integers and unsigned integers; `nil` for booleans and strings.
     public var numericValue: Double?
+    /// The type of the value.
+    public var kind: FieldKind
 
     /// Creates a parsed field.
     @inlinable
