@@ -169,15 +169,35 @@ extension Engine {
     }
 
     /// Flushes and compacts every ``EngineConfiguration/maintenanceIntervalSeconds`` until the task is
-    /// cancelled. Errors are logged and counted; the loop goes on.
+    /// cancelled; with ``WALSyncPolicy/interval(milliseconds:)`` it also fsyncs the WAL at that interval.
+    /// Errors are logged and counted; the loops go on.
     public func runMaintenance() async {
+        await withTaskGroup(of: Void.self) { group in
+            if case let .interval(milliseconds) = configuration.walSyncPolicy {
+                group.addTask { await self.runWALSync(every: milliseconds) }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: UInt64(self.configuration.maintenanceIntervalSeconds) * 1_000_000_000)
+                    if Task.isCancelled { break }
+                    do {
+                        try self.maintenanceStep()
+                    } catch {
+                        self.logger.error("maintenance failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fsyncs the WAL every `milliseconds` until cancelled (the `interval` sync policy).
+    func runWALSync(every milliseconds: Int) async {
         while !Task.isCancelled {
-            try? await Task.sleep(nanoseconds: UInt64(configuration.maintenanceIntervalSeconds) * 1_000_000_000)
-            if Task.isCancelled { break }
+            try? await Task.sleep(nanoseconds: UInt64(milliseconds) * 1_000_000)
             do {
-                try maintenanceStep()
+                try wal.syncAll()
             } catch {
-                logger.error("maintenance failed", metadata: ["error": "\(error)"])
+                logger.error("WAL fsync failed", metadata: ["error": "\(error)"])
             }
         }
     }
