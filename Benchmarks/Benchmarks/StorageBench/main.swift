@@ -21,6 +21,31 @@ func fmt(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(dig
 func millions(_ value: Double) -> String { String(format: "%.2fM", value / 1e6) }
 
 let arguments = CommandLine.arguments
+
+// `strata-storage-bench head`: parse + aggregate only, for profiling the ingest hot path.
+if arguments.count > 1 && arguments[1] == "head" {
+    var options = APIWorkload.Options()
+    options.spacingNanoseconds = 600_000
+    var workload = APIWorkload(options)
+    var bytes: [UInt8] = []
+    workload.appendLines(100_000, to: &bytes)
+    let parser = LineProtocolParser()
+    var batch = ParsedBatch()
+    var aggregator = MinuteAggregator()
+    var parseSeconds = 0.0, totalSeconds = 0.0
+    for _ in 0..<20 {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        batch.removeAll()
+        parser.parse(bytes, defaultTimestamp: 0, into: &batch)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        _ = aggregator.add(batch, nowSeconds: 1_763_800_000)
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        parseSeconds += Double(t1 - t0) / 1e9
+        totalSeconds += Double(t2 - t0) / 1e9
+    }
+    print("parse: \(Int(2_000_000 / parseSeconds)) lines/s; parse + aggregate: \(Int(2_000_000 / totalSeconds)) lines/s")
+    exit(0)
+}
 let hours = arguments.count > 1 ? Int(arguments[1]) ?? 6 : 6
 let root = arguments.count > 2 ? arguments[2] : NSTemporaryDirectory() + "strata-storage-bench-\(getpid())"
 let requestsPerDay = 10_000_000

@@ -33,6 +33,18 @@ struct Head: Sendable {
     private var lastBucket: [Int32] = []
     private var bucketIndex: [BucketKey: Int32] = [:]
     private var buckets: [HeadBucket] = []
+    /// Per-field aggregates of all buckets, chained per bucket through `stateNext` (see ``HeadBucket``).
+    private var states: [FieldAggregate] = []
+    private var stateField: [UInt32] = []
+    private var stateNext: [Int32] = []
+    private var fieldCache = FieldKeyCache()
+    /// Values added to `states[i]`'s count/sum/min/max but not yet to its digest: digest updates are
+    /// batched and applied in state order (``foldPendingValues()``), which turns one random memory
+    /// access per value into a sequential pass.
+    private var pendingState: [Int32] = []
+    private var pendingValue: [Double] = []
+    /// Pending values are folded into digests once this many accumulate.
+    static let foldThreshold = 1 << 16
     /// Scratch for building canonical keys without allocating per line.
     private var keyScratch: [UInt8] = []
     private var tagOrder: [Int] = []
@@ -203,16 +215,61 @@ struct Head: Sendable {
                 continue
             }
             let keyStart = Int(field.key.start)
-            let fieldID = fieldNames.insert(batch.bytes, range: keyStart..<(keyStart + Int(field.key.count))).id
-            buckets[bucket].add(field: fieldID, value: value)
+            let keyRange = keyStart..<(keyStart + Int(field.key.count))
+            let fieldID: UInt32
+            if let cached = fieldCache.id(of: batch.bytes, keyRange) {
+                fieldID = cached
+            } else {
+                fieldID = fieldNames.insert(batch.bytes, range: keyRange).id
+                fieldCache.insert(batch.bytes, keyRange, id: fieldID)
+            }
+            var index = buckets[bucket].firstState
+            while index >= 0 && stateField[Int(index)] != fieldID { index = stateNext[Int(index)] }
+            if index >= 0 {
+                states[Int(index)].addSummary(value)
+                pendingState.append(index)
+                pendingValue.append(value)
+            } else {
+                var aggregate = FieldAggregate()
+                aggregate.addSummary(value)
+                pendingState.append(Int32(states.count))
+                pendingValue.append(value)
+                states.append(aggregate)
+                stateField.append(fieldID)
+                stateNext.append(buckets[bucket].firstState)
+                buckets[bucket].firstState = Int32(states.count - 1)
+            }
             statistics.valuesAggregated += 1
         }
+        if pendingState.count >= Self.foldThreshold { foldPendingValues() }
+    }
+
+    /// Adds every pending value to its state's digest, grouped by state (a counting sort by state
+    /// index, then one pass over the states in memory order).
+    mutating func foldPendingValues() {
+        guard !pendingState.isEmpty else { return }
+        var offsets = [Int32](repeating: 0, count: states.count + 1)
+        for index in pendingState { offsets[Int(index) + 1] += 1 }
+        for i in 0..<states.count { offsets[i + 1] += offsets[i] }
+        var cursor = offsets
+        var grouped = [Double](repeating: 0, count: pendingValue.count)
+        for (i, index) in pendingState.enumerated() {
+            let position = Int(cursor[Int(index)])
+            grouped[position] = pendingValue[i]
+            cursor[Int(index)] += 1
+        }
+        for state in 0..<states.count where offsets[state] < offsets[state + 1] {
+            for position in Int(offsets[state])..<Int(offsets[state + 1]) { states[state].digest.add(grouped[position]) }
+        }
+        pendingState.removeAll(keepingCapacity: true)
+        pendingValue.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Draining
 
     /// Removes and returns, as rows, every bucket whose minute starts before `cutoffSeconds`.
     mutating func drain(before cutoffSeconds: Int64) -> [BucketRow] {
+        foldPendingValues()
         var rows: [BucketRow] = []
         var kept: [HeadBucket] = []
         kept.reserveCapacity(buckets.count)
@@ -231,7 +288,28 @@ struct Head: Sendable {
 
     /// Rebuilds the series table around the buckets that stay, so that series with no open bucket stop
     /// counting against the series caps ("active series" are those with data in the head).
-    private mutating func rebuild(keeping kept: [HeadBucket]) {
+    private mutating func rebuild(keeping keptBuckets: [HeadBucket]) {
+        precondition(pendingState.isEmpty, "fold pending values before rebuilding the head")
+        // Compact the state arrays to the kept buckets' chains.
+        var kept = keptBuckets
+        var newStates: [FieldAggregate] = []
+        var newField: [UInt32] = []
+        var newNext: [Int32] = []
+        for b in kept.indices {
+            var index = kept[b].firstState
+            var first: Int32 = -1
+            while index >= 0 {
+                newStates.append(states[Int(index)])
+                newField.append(stateField[Int(index)])
+                newNext.append(first)
+                first = Int32(newStates.count - 1)
+                index = stateNext[Int(index)]
+            }
+            kept[b].firstState = first
+        }
+        states = newStates
+        stateField = newField
+        stateNext = newNext
         var newSeries = ByteKeyTable(capacity: max(4096, kept.count))
         var newMeasurement: [String] = []
         var remap: [UInt32: UInt32] = [:]
@@ -262,7 +340,8 @@ struct Head: Sendable {
     }
 
     /// Copies of every bucket as rows (for queries over the head), optionally only from `minSeconds` on.
-    func rows(from minSeconds: Int64 = Int64.min) -> [BucketRow] {
+    mutating func rows(from minSeconds: Int64 = Int64.min) -> [BucketRow] {
+        foldPendingValues()
         var keyCache: [UInt32: SeriesKey] = [:]
         var names: [UInt32: String] = [:]
         return buckets.filter { $0.minute >= minSeconds }.map { row(for: $0, keyCache: &keyCache, names: &names) }
@@ -300,10 +379,12 @@ struct Head: Sendable {
             keyCache[bucket.series] = key
         }
         var fields: [NamedAggregate] = []
-        for (i, fieldID) in bucket.fieldIDs.enumerated() {
-            var aggregate = bucket.aggregates[i]
+        var index = bucket.firstState
+        while index >= 0 {
+            var aggregate = states[Int(index)]
             aggregate.digest.compress()
-            fields.append(NamedAggregate(name: fieldName(fieldID, &names), aggregate: aggregate))
+            fields.append(NamedAggregate(name: fieldName(stateField[Int(index)], &names), aggregate: aggregate))
+            index = stateNext[Int(index)]
         }
         return BucketRow(series: key, start: bucket.minute, fields: fields)
     }

@@ -1,37 +1,23 @@
 import StrataCore
 
-/// The open state of one series for one UTC minute in the head: one ``FieldAggregate`` per numeric field.
+/// The open state of one series for one UTC minute in the head. Its per-field aggregates live in the
+/// head's flat state arrays, chained from ``firstState`` (one array for all buckets keeps the hot path
+/// to a single copy-on-write check per value).
 struct HeadBucket: Sendable {
     /// Head-local series id (index into the head's series table).
     var series: UInt32
     /// Bucket start, Unix seconds (a multiple of 60).
     var minute: Int64
-    /// Per-field state, in the order fields were first seen; `fieldIDs[i]` names `aggregates[i]`.
-    var fieldIDs: [UInt32]
-    var aggregates: [FieldAggregate]
     /// The oldest WAL file that contributed a point to this bucket; WAL files are deletable only below
     /// the smallest such value among buckets still in the head.
     var firstWALFile: UInt64
+    /// Index of this bucket's first field state in the head's state arrays, or -1.
+    var firstState: Int32 = -1
 
     init(series: UInt32, minute: Int64, firstWALFile: UInt64) {
         self.series = series
         self.minute = minute
-        self.fieldIDs = []
-        self.aggregates = []
         self.firstWALFile = firstWALFile
-    }
-
-    /// Adds `value` to field `field`.
-    @inline(__always)
-    mutating func add(field: UInt32, value: Double) {
-        for i in fieldIDs.indices where fieldIDs[i] == field {
-            aggregates[i].add(value)
-            return
-        }
-        fieldIDs.append(field)
-        var aggregate = FieldAggregate()
-        aggregate.add(value)
-        aggregates.append(aggregate)
     }
 }
 
@@ -39,4 +25,41 @@ struct HeadBucket: Sendable {
 struct BucketKey: Hashable, Sendable {
     var series: UInt32
     var minute: Int64
+}
+
+/// The last few field keys seen and their ids: most lines repeat the same handful of field names, so
+/// a byte comparison against these avoids hashing the key for every value.
+struct FieldKeyCache: Sendable {
+    private var keys: [[UInt8]] = []
+    private var ids: [UInt32] = []
+    private var next = 0
+    static let capacity = 16
+
+    /// The id cached for the key `bytes[range]`, if any.
+    @inline(__always)
+    func id(of bytes: [UInt8], _ range: Range<Int>) -> UInt32? {
+        let count = range.count
+        for (slot, key) in keys.enumerated() where key.count == count {
+            var equal = true
+            var i = range.lowerBound
+            for byte in key {
+                if bytes[i] != byte { equal = false; break }
+                i += 1
+            }
+            if equal { return ids[slot] }
+        }
+        return nil
+    }
+
+    mutating func insert(_ bytes: [UInt8], _ range: Range<Int>, id: UInt32) {
+        let key = Array(bytes[range])
+        if keys.count < Self.capacity {
+            keys.append(key)
+            ids.append(id)
+        } else {
+            keys[next] = key
+            ids[next] = id
+            next = (next + 1) % Self.capacity
+        }
+    }
 }

@@ -22,7 +22,7 @@ public struct MinuteAggregator: Sendable {
     public var pointsAccepted: Int { head.statistics.pointsAccepted }
 
     /// Copies of every bucket.
-    public func rows() -> [BucketRow] { head.rows() }
+    public mutating func rows() -> [BucketRow] { head.rows() }
 
     /// Removes and returns buckets starting before `cutoffSeconds`.
     public mutating func drain(before cutoffSeconds: Int64) -> [BucketRow] { head.drain(before: cutoffSeconds) }

@@ -50,6 +50,16 @@ public struct FieldAggregate: Sendable, Equatable {
         digest.add(value)
     }
 
+    /// Adds one finite value to count, sum, min and max only; the caller adds it to ``digest`` later
+    /// (the head batches digest updates, which are the cache-missing part of aggregation).
+    @inlinable
+    public mutating func addSummary(_ value: Double) {
+        count += 1
+        sum += value
+        if value < min { min = value }
+        if value > max { max = value }
+    }
+
     /// Merges another state of the same field into this one.
     public mutating func merge(_ other: FieldAggregate) {
         guard other.count > 0 else { return }
