@@ -29,14 +29,12 @@ struct Head: Sendable {
     /// Field name → head-local field id.
     private var fieldNames = ByteKeyTable(capacity: 64)
     /// Fast path: the minute and bucket index a series last wrote to.
-    private var lastMinute: [Int64] = []
-    private var lastBucket: [Int32] = []
+    private var recent: [RecentBucket] = []
     private var bucketIndex: [BucketKey: Int32] = [:]
     private var buckets: [HeadBucket] = []
-    /// Per-field aggregates of all buckets, chained per bucket through `stateNext` (see ``HeadBucket``).
-    private var states: [FieldAggregate] = []
-    private var stateField: [UInt32] = []
-    private var stateNext: [Int32] = []
+    /// Per-field aggregates of all buckets, chained per bucket in field order (see ``HeadBucket``); a new
+    /// bucket's fields are allocated side by side, so one bucket's states share cache lines.
+    private var states: [FieldState] = []
     private var fieldCache = FieldKeyCache()
     /// Values added to `states[i]`'s count/sum/min/max but not yet to its digest: digest updates are
     /// batched and applied in state order (``foldPendingValues()``), which turns one random memory
@@ -175,11 +173,8 @@ struct Head: Sendable {
 
     private mutating func bucketFor(series seriesID: UInt32, minute: Int64, walFile: UInt64) -> Int {
         let s = Int(seriesID)
-        while lastMinute.count <= s {
-            lastMinute.append(Int64.min)
-            lastBucket.append(-1)
-        }
-        if lastMinute[s] == minute { return Int(lastBucket[s]) }
+        while recent.count <= s { recent.append(RecentBucket()) }
+        if recent[s].minute == minute { return Int(recent[s].bucket) }
         let key = BucketKey(series: seriesID, minute: minute)
         let index: Int
         if let existing = bucketIndex[key] {
@@ -189,10 +184,7 @@ struct Head: Sendable {
             buckets.append(HeadBucket(series: seriesID, minute: minute, firstWALFile: walFile))
             bucketIndex[key] = Int32(index)
         }
-        if minute >= lastMinute[s] {
-            lastMinute[s] = minute
-            lastBucket[s] = Int32(index)
-        }
+        if minute >= recent[s].minute { recent[s] = RecentBucket(minute: minute, bucket: Int32(index)) }
         return index
     }
 
@@ -224,20 +216,23 @@ struct Head: Sendable {
                 fieldCache.insert(batch.bytes, keyRange, id: fieldID)
             }
             var index = buckets[bucket].firstState
-            while index >= 0 && stateField[Int(index)] != fieldID { index = stateNext[Int(index)] }
+            var last: Int32 = -1
+            while index >= 0 && states[Int(index)].field != fieldID {
+                last = index
+                index = states[Int(index)].next
+            }
             if index >= 0 {
-                states[Int(index)].addSummary(value)
+                states[Int(index)].aggregate.addSummary(value)
                 pendingState.append(index)
                 pendingValue.append(value)
             } else {
+                let new = Int32(states.count)
                 var aggregate = FieldAggregate()
                 aggregate.addSummary(value)
-                pendingState.append(Int32(states.count))
+                states.append(FieldState(aggregate: aggregate, field: fieldID, next: -1))
+                pendingState.append(new)
                 pendingValue.append(value)
-                states.append(aggregate)
-                stateField.append(fieldID)
-                stateNext.append(buckets[bucket].firstState)
-                buckets[bucket].firstState = Int32(states.count - 1)
+                if last >= 0 { states[Int(last)].next = new } else { buckets[bucket].firstState = new }
             }
             statistics.valuesAggregated += 1
         }
@@ -259,7 +254,7 @@ struct Head: Sendable {
             cursor[Int(index)] += 1
         }
         for state in 0..<states.count where offsets[state] < offsets[state + 1] {
-            for position in Int(offsets[state])..<Int(offsets[state + 1]) { states[state].digest.add(grouped[position]) }
+            for position in Int(offsets[state])..<Int(offsets[state + 1]) { states[state].aggregate.digest.add(grouped[position]) }
         }
         pendingState.removeAll(keepingCapacity: true)
         pendingValue.removeAll(keepingCapacity: true)
@@ -292,24 +287,22 @@ struct Head: Sendable {
         precondition(pendingState.isEmpty, "fold pending values before rebuilding the head")
         // Compact the state arrays to the kept buckets' chains.
         var kept = keptBuckets
-        var newStates: [FieldAggregate] = []
-        var newField: [UInt32] = []
-        var newNext: [Int32] = []
+        var newStates: [FieldState] = []
         for b in kept.indices {
             var index = kept[b].firstState
-            var first: Int32 = -1
+            var previous: Int32 = -1
             while index >= 0 {
-                newStates.append(states[Int(index)])
-                newField.append(stateField[Int(index)])
-                newNext.append(first)
-                first = Int32(newStates.count - 1)
-                index = stateNext[Int(index)]
+                var entry = states[Int(index)]
+                let next = entry.next
+                entry.next = -1
+                newStates.append(entry)
+                let position = Int32(newStates.count - 1)
+                if previous >= 0 { newStates[Int(previous)].next = position } else { kept[b].firstState = position }
+                previous = position
+                index = next
             }
-            kept[b].firstState = first
         }
         states = newStates
-        stateField = newField
-        stateNext = newNext
         var newSeries = ByteKeyTable(capacity: max(4096, kept.count))
         var newMeasurement: [String] = []
         var remap: [UInt32: UInt32] = [:]
@@ -331,8 +324,7 @@ struct Head: Sendable {
         }
         series = newSeries
         seriesMeasurement = newMeasurement
-        lastMinute = [Int64](repeating: Int64.min, count: newMeasurement.count)
-        lastBucket = [Int32](repeating: -1, count: newMeasurement.count)
+        recent = [RecentBucket](repeating: RecentBucket(), count: newMeasurement.count)
         bucketIndex.removeAll(keepingCapacity: true)
         for (index, bucket) in buckets.enumerated() {
             bucketIndex[BucketKey(series: bucket.series, minute: bucket.minute)] = Int32(index)
@@ -381,10 +373,10 @@ struct Head: Sendable {
         var fields: [NamedAggregate] = []
         var index = bucket.firstState
         while index >= 0 {
-            var aggregate = states[Int(index)]
+            var aggregate = states[Int(index)].aggregate
             aggregate.digest.compress()
-            fields.append(NamedAggregate(name: fieldName(stateField[Int(index)], &names), aggregate: aggregate))
-            index = stateNext[Int(index)]
+            fields.append(NamedAggregate(name: fieldName(states[Int(index)].field, &names), aggregate: aggregate))
+            index = states[Int(index)].next
         }
         return BucketRow(series: key, start: bucket.minute, fields: fields)
     }

@@ -63,3 +63,16 @@ struct FieldKeyCache: Sendable {
         }
     }
 }
+
+/// One field's aggregate in a head bucket, and the next field state of the same bucket (-1: none).
+struct FieldState: Sendable {
+    var aggregate: FieldAggregate
+    var field: UInt32
+    var next: Int32
+}
+
+/// The bucket a series wrote to last (the ingest fast path: most points land in the current minute).
+struct RecentBucket: Sendable {
+    var minute: Int64 = Int64.min
+    var bucket: Int32 = -1
+}
