@@ -36,7 +36,7 @@ let minuteDigests: [TDigest] = {
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.throughput, .wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
+        metrics: [.throughput, .wallClock, .cpuTotal, .peakMemoryResident],
         scalingFactor: .one,
         maxDuration: .seconds(5),
         maxIterations: 50
