@@ -18,16 +18,10 @@ enum SegmentWriter {
     /// Encodes `rows` (at least one) as a segment of `granularity`.
     static func encode(_ rows: [BucketRow], granularity: Granularity) -> (bytes: [UInt8], summary: Summary) {
         precondition(!rows.isEmpty, "a segment holds at least one row")
-        // Merge duplicate (series, start) rows and sort.
-        var bySeries: [SeriesKey: [Int64: BucketRow]] = [:]
-        for row in rows {
-            if bySeries[row.series]?[row.start] != nil {
-                bySeries[row.series]![row.start]!.merge(row)
-            } else {
-                bySeries[row.series, default: [:]][row.start] = row
-            }
-        }
-        let keys = bySeries.keys.map { ($0, $0.canonicalBytes) }.sorted { $0.0 < $1.0 }
+        // Merge duplicate (series, start) rows, group by series in key order.
+        var merger = RowMerger()
+        merger.add(contentsOf: rows)
+        let grouped = merger.grouped()
         var fieldNameSet = Set<String>()
         for row in rows { for field in row.fields { fieldNameSet.insert(field.name) } }
         let fieldNames = fieldNameSet.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
@@ -36,8 +30,8 @@ enum SegmentWriter {
         // Flatten into (series, start, field) rows.
         var flat = FlatRows()
         var seriesEntries: [(key: [UInt8], firstRow: Int, rowCount: Int, minStart: Int64, maxStart: Int64)] = []
-        for (seriesID, (key, canonical)) in keys.enumerated() {
-            let buckets = bySeries[key]!.values.sorted { $0.start < $1.start }
+        for (seriesID, (key, buckets)) in grouped.enumerated() {
+            let canonical = key.canonicalBytes
             let first = flat.count
             for bucket in buckets {
                 let ordered = bucket.fields.sorted { fieldIndex[$0.name]! < fieldIndex[$1.name]! }
@@ -100,7 +94,7 @@ enum SegmentWriter {
             section.writeBytes(useLZ4 ? compressed : arena)
         }
         let postingsOffset = writer.count
-        writeSection(&writer) { section in encodePostings(keys.map(\.0), into: &section) }
+        writeSection(&writer) { section in encodePostings(grouped.map(\.key), into: &section) }
         let rowGroupsOffset = writer.count
         writeSection(&writer) { section in
             section.writeUInt32(UInt32(groups.count))
