@@ -264,21 +264,23 @@ struct Head: Sendable {
 
     /// Removes and returns, as rows, every bucket whose minute starts before `cutoffSeconds`.
     mutating func drain(before cutoffSeconds: Int64) -> [BucketRow] {
+        drainBuckets(before: cutoffSeconds).rows()
+    }
+
+    /// Removes every bucket whose minute starts before `cutoffSeconds` and returns them unconverted:
+    /// cheap (array moves and the rebuild of what stays), so callers holding a lock convert the
+    /// drained buckets to rows after releasing it.
+    mutating func drainBuckets(before cutoffSeconds: Int64) -> HeadBucketSet {
         foldPendingValues()
-        var rows: [BucketRow] = []
+        var drained: [HeadBucket] = []
         var kept: [HeadBucket] = []
         kept.reserveCapacity(buckets.count)
-        var keyCache: [UInt32: SeriesKey] = [:]
-        var names: [UInt32: String] = [:]
         for bucket in buckets {
-            if bucket.minute < cutoffSeconds {
-                rows.append(row(for: bucket, keyCache: &keyCache, names: &names))
-            } else {
-                kept.append(bucket)
-            }
+            if bucket.minute < cutoffSeconds { drained.append(bucket) } else { kept.append(bucket) }
         }
+        let set = HeadBucketSet(buckets: drained, states: states, series: series, fieldNames: fieldNames)
         rebuild(keeping: kept)
-        return rows
+        return set
     }
 
     /// Rebuilds the series table around the buckets that stay, so that series with no open bucket stop
@@ -334,9 +336,7 @@ struct Head: Sendable {
     /// Copies of every bucket as rows (for queries over the head), optionally only from `minSeconds` on.
     mutating func rows(from minSeconds: Int64 = Int64.min) -> [BucketRow] {
         foldPendingValues()
-        var keyCache: [UInt32: SeriesKey] = [:]
-        var names: [UInt32: String] = [:]
-        return buckets.filter { $0.minute >= minSeconds }.map { row(for: $0, keyCache: &keyCache, names: &names) }
+        return HeadBucketSet(buckets: buckets.filter { $0.minute >= minSeconds }, states: states, series: series, fieldNames: fieldNames).rows()
     }
 
     /// The smallest WAL file number any open bucket depends on, or nil when the head is empty.
@@ -348,38 +348,6 @@ struct Head: Sendable {
         return low...high
     }
 
-    /// Field names as strings, by field id (grown lazily).
-    private func fieldName(_ id: UInt32, _ cache: inout [UInt32: String]) -> String {
-        if let name = cache[id] { return name }
-        let name = String(decoding: fieldNames.key(id), as: UTF8.self)
-        cache[id] = name
-        return name
-    }
-
-    private func row(for bucket: HeadBucket, keyCache: inout [UInt32: SeriesKey]) -> BucketRow {
-        var names: [UInt32: String] = [:]
-        return row(for: bucket, keyCache: &keyCache, names: &names)
-    }
-
-    private func row(for bucket: HeadBucket, keyCache: inout [UInt32: SeriesKey], names: inout [UInt32: String]) -> BucketRow {
-        let key: SeriesKey
-        if let cached = keyCache[bucket.series] {
-            key = cached
-        } else {
-            // Canonical keys were built by this head; decoding them cannot fail.
-            key = (try? SeriesKey(canonical: series.key(bucket.series))) ?? SeriesKey(measurement: "", tags: [])
-            keyCache[bucket.series] = key
-        }
-        var fields: [NamedAggregate] = []
-        var index = bucket.firstState
-        while index >= 0 {
-            var aggregate = states[Int(index)].aggregate
-            aggregate.digest.compress()
-            fields.append(NamedAggregate(name: fieldName(states[Int(index)].field, &names), aggregate: aggregate))
-            index = states[Int(index)].next
-        }
-        return BucketRow(series: key, start: bucket.minute, fields: fields)
-    }
 }
 
 private func keyPrecedes(_ a: ByteRange, _ b: ByteRange, _ bytes: [UInt8]) -> Bool {

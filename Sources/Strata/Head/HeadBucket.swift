@@ -76,3 +76,52 @@ struct RecentBucket: Sendable {
     var minute: Int64 = Int64.min
     var bucket: Int32 = -1
 }
+
+/// Buckets taken out of (or copied from) the head, with what is needed to turn them into rows: the
+/// state array and the series and field-name tables they index. Converting is the expensive part of a
+/// flush, so the engine does it outside its lock.
+struct HeadBucketSet: Sendable {
+    let buckets: [HeadBucket]
+    let states: [FieldState]
+    let series: ByteKeyTable
+    let fieldNames: ByteKeyTable
+
+    /// Number of buckets.
+    var count: Int { buckets.count }
+
+    /// The buckets as rows, digests compressed.
+    func rows() -> [BucketRow] {
+        var keys: [UInt32: SeriesKey] = [:]
+        var names: [UInt32: String] = [:]
+        var rows: [BucketRow] = []
+        rows.reserveCapacity(buckets.count)
+        for bucket in buckets {
+            let key: SeriesKey
+            if let cached = keys[bucket.series] {
+                key = cached
+            } else {
+                // Canonical keys were built by the head; decoding them cannot fail.
+                key = (try? SeriesKey(canonical: series.key(bucket.series))) ?? SeriesKey(measurement: "", tags: [])
+                keys[bucket.series] = key
+            }
+            var fields: [NamedAggregate] = []
+            var index = bucket.firstState
+            while index >= 0 {
+                let state = states[Int(index)]
+                var aggregate = state.aggregate
+                aggregate.digest.compress()
+                let name: String
+                if let cached = names[state.field] {
+                    name = cached
+                } else {
+                    name = String(decoding: fieldNames.key(state.field), as: UTF8.self)
+                    names[state.field] = name
+                }
+                fields.append(NamedAggregate(name: name, aggregate: aggregate))
+                index = state.next
+            }
+            rows.append(BucketRow(series: key, start: bucket.minute, fields: fields))
+        }
+        return rows
+    }
+}
