@@ -18,17 +18,19 @@ extension Engine {
         let now = configuration.clock()
         let closedBefore = Granularity.minute.bucketStart(ofSeconds: now - configuration.flushGraceSeconds)
         let cutoff = everything ? Int64.max : closedBefore
-        // Cut: roll the WAL and drain due buckets atomically with respect to writers.
-        let cut = try state.withLock { state throws -> (rows: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
+        // Cut: roll the WAL and drain due buckets atomically with respect to writers. Draining only
+        // moves arrays; the buckets become rows below, outside the lock, so writers are not held up.
+        let taken = try state.withLock { state throws -> (drained: [HeadBucketSet], converted: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
             if let range = state.head.minuteRange, range.lowerBound < cutoff {
                 let walFile = try wal.roll()
-                state.flushing += state.head.drain(before: cutoff)
+                state.drained.append(state.head.drainBuckets(before: cutoff))
                 state.pendingFlushMarks.append(Manifest.FlushMark(walFile: walFile, minuteCutoff: cutoff))
             }
-            guard !state.flushing.isEmpty else { return nil }
-            return (state.flushing, state.pendingFlushMarks, state.manifest)
+            guard !state.flushing.isEmpty || !state.drained.isEmpty else { return nil }
+            return (state.drained, state.flushing, state.pendingFlushMarks, state.manifest)
         }
-        guard let cut else { return FlushResult(segment: nil, bucketRows: 0, bytes: 0) }
+        guard let taken else { return FlushResult(segment: nil, bucketRows: 0, bytes: 0) }
+        let cut = (rows: taken.converted + taken.drained.flatMap { $0.rows() }, marks: taken.marks, manifest: taken.manifest)
         let started = SystemClock.monotonicNanoseconds()
 
         // The 1m segment, plus deltas for windows already rolled up.
@@ -52,6 +54,7 @@ extension Engine {
         }
         let oldestInUse = state.withLock { state -> UInt64 in
             state.flushing = []
+            state.drained = []
             state.pendingFlushMarks = []
             let active = wal.activeSequence
             return min(state.head.oldestWALFileInUse ?? active, active)

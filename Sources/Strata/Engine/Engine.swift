@@ -23,6 +23,8 @@ public final class Engine: Sendable {
         /// Rows drained from the head whose segment is not yet published (still visible to queries;
         /// retried by the next flush if this one fails), with the flush marks that cover them.
         var flushing: [BucketRow] = []
+        /// Buckets drained by a flush in progress, not yet converted to rows (also visible to queries).
+        var drained: [HeadBucketSet] = []
         var pendingFlushMarks: [Manifest.FlushMark] = []
         /// Compaction counters.
         var compaction = CompactionStatistics()
@@ -102,7 +104,7 @@ public final class Engine: Sendable {
 
     /// Copies of the head's buckets and of rows being flushed.
     public func headRows() -> [BucketRow] {
-        state.withLock { $0.head.rows() + $0.flushing }
+        state.withLock { $0.head.rows() + $0.flushing + $0.drained.flatMap { $0.rows() } }
     }
 
     /// Every 1-minute row the engine holds (head and 1m segments), merged per (series, minute).
