@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/install-deps.sh
+# zlib headers for the server's gzip request bodies (Sources/CZlib).
+if [ ! -f /usr/include/zlib.h ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq zlib1g-dev >/dev/null
+fi
+# Third-party clients the server's end-to-end tests drive (ThirdPartyClientTests runs Tools/client_check.py).
+if ! python3 -c "import influxdb, questdb, prometheus_client" >/dev/null 2>&1; then
+    python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore influxdb questdb prometheus_client
+fi
 swift build --build-tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
