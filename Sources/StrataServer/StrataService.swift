@@ -5,7 +5,10 @@ import NIOPosix
 import ServiceLifecycle
 import Strata
 import StrataCore
-import UnixSignals
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `strata serve`: opens the engine (replaying the WAL), listens for line protocol over TCP and for
 /// HTTP, runs maintenance, and on SIGTERM/SIGINT stops accepting, drains connections, flushes the head,
@@ -73,9 +76,19 @@ public enum StrataService {
                     .init(service: IngestService(ingest: ingest)),
                     .init(service: app),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                gracefulShutdownSignals: [],
                 logger: Logger(label: "strata.lifecycle", level: max(logger.logLevel, .notice))))
         defer { _ = pool.shutdownGracefully { _ in } }
+        let signalCount = Mutex(0)
+        SignalWatcher.install([SIGTERM, SIGINT]) { number in
+            let count = signalCount.withLock { $0 += 1; return $0 }
+            if count > 1 {
+                logger.warning("second termination signal: exiting without a clean shutdown")
+                exit(1)
+            }
+            logger.info("signal \(number) received: shutting down (stop accepting, drain, flush, fsync)")
+            Task { await serviceGroup.triggerGracefulShutdown() }
+        }
         try await serviceGroup.run()
         logger.info("stopped")
     }

@@ -77,7 +77,7 @@ struct LineFramerTests {
     }
 
     @Test func dripFedOverlongLineIsSkipped() {
-        var framer = LineFramer(maxLineLength: 5)
+        var framer = LineFramer(maxLineLength: 6)
         for byte in "abcdefghij\nok f=1\n".utf8 { framer.feed([byte]) }
         #expect(String(decoding: framer.takeBatch().bytes, as: UTF8.self) == "ok f=1\n")
         #expect(framer.overlongLines == 1)

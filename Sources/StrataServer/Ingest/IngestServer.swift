@@ -23,7 +23,8 @@ public final class IngestServer: Sendable {
     private let serverChannel: Mutex<(any Channel)?> = Mutex(nil)
 
     struct State {
-        var connections: [ObjectIdentifier: any Channel] = [:]
+        var connections: [Int: any Channel] = [:]
+        var nextID = 0
         var draining = false
     }
 
@@ -57,18 +58,19 @@ public final class IngestServer: Sendable {
 
     // MARK: - Connection tracking
 
-    /// Registers a new connection; false when the server is draining (the connection is refused).
-    func connectionStarted(_ channel: any Channel) -> Bool {
+    /// Registers a new connection; nil when the server is draining (the connection is refused).
+    func connectionStarted(_ channel: any Channel) -> Int? {
         state.withLock { state in
-            guard !state.draining else { return false }
-            state.connections[ObjectIdentifier(channel)] = channel
-            return true
+            guard !state.draining else { return nil }
+            state.nextID += 1
+            state.connections[state.nextID] = channel
+            return state.nextID
         }
     }
 
     /// A connection closed and its last batch is stored.
-    func connectionFinished(_ channel: any Channel) {
-        _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+    func connectionFinished(_ id: Int) {
+        _ = state.withLock { $0.connections.removeValue(forKey: id) }
     }
 
     var openConnections: Int { state.withLock { $0.connections.count } }
@@ -105,6 +107,7 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
     var writing = false
     var inputClosed = false
     var registered = false
+    var connectionID = 0
     var stopReading = false
 
     init(server: IngestServer) {
@@ -113,10 +116,11 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        guard server.connectionStarted(context.channel) else {
+        guard let id = server.connectionStarted(context.channel) else {
             context.close(promise: nil)
             return
         }
+        connectionID = id
         registered = true
         server.metrics.connectionOpened()
         context.read()
@@ -171,7 +175,7 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if framer.hasBatch {
             store(context: context)
         } else if inputClosed {
-            if registered { server.connectionFinished(context.channel) }
+            if registered { server.connectionFinished(connectionID) }
             registered = false
         } else if stopReading {
             finishAndClose(context: context)

@@ -5,6 +5,8 @@ import StrataCore
 import StrataServer
 
 /// The `strata` command: the server and operator tools around the embeddable engine.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+@main
 struct StrataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strata",
@@ -144,4 +146,4 @@ func envInt(_ name: String) -> Int? { env(name).flatMap { Int($0) } }
 import Glibc
 #endif
 
-await StrataCommand.main()
+
