@@ -68,6 +68,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest HTTP request body in bytes, after gzip decompression; larger bodies get 413 (env STRATA_MAX_BODY_SIZE).", valueName: "bytes"))
     var maxBodySize: Int = envInt("STRATA_MAX_BODY_SIZE") ?? (32 << 20)
 
+    @Option(name: .long, help: ArgumentHelp("On SIGTERM/SIGINT, how long line-protocol clients may keep sending before their connections are closed (env STRATA_DRAIN_SECONDS).", valueName: "seconds"))
+    var drainSeconds: Double = env("STRATA_DRAIN_SECONDS").flatMap { Double($0) } ?? 5
+
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical (env STRATA_LOG_LEVEL).", valueName: "level"))
     var logLevel: String = env("STRATA_LOG_LEVEL") ?? "info"
 
@@ -97,6 +100,8 @@ struct Serve: AsyncParsableCommand {
         configuration.engine.headLimits.maxSeriesPerMeasurement = maxSeriesPerMeasurement
         guard maxBodySize > 0, maxBodySize <= 60 << 20 else { throw ValidationError("--max-body-size must be between 1 and \(60 << 20) bytes") }
         configuration.maxBodySize = maxBodySize
+        guard drainSeconds >= 0 else { throw ValidationError("--drain-seconds must not be negative") }
+        configuration.drainSeconds = drainSeconds
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
         return configuration
     }

@@ -243,3 +243,42 @@ struct EndToEndTests {
         #expect(output.contains("strata compact"))
     }
 }
+
+@Suite("strata serve shutdown", .serialized)
+struct ShutdownTests {
+    /// A client that never disconnects: SIGTERM waits `--drain-seconds`, stores its complete lines,
+    /// drops its unterminated tail, closes the connection and exits 0.
+    @Test func persistentTCPClientIsDrainedOnSIGTERM() async throws {
+        let directory = temporaryDirectory("drain")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory, environment: ["STRATA_DRAIN_SECONDS": "0.5"])
+        let ns = unixSeconds(ago: 30) * 1_000_000_000
+        let client = try LineClient(port: server.ingestPort)
+        var text = ""
+        for i in 0..<100 { text += "drain,c=1 v=\(i) \(ns)\n" }
+        try client.send(text + "drain,c=1 v=1000")  // no newline: never completed
+        try await waitForMetric(server, "strata_ingest_lines_total{transport=\"tcp\"}", atLeast: 100)
+        let started = Date()
+        #expect(try server.terminate() == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+        client.close()
+        let stored = try storedAggregates(directory)
+        #expect(stored["drain,c=1 v"]?.count == 100)
+        #expect(stored["drain,c=1 v"]?.sum == 4950)
+        #expect(server.logText.contains("closing line-protocol connections still open"))
+    }
+
+    /// Invalid flag values are refused before anything is opened (ArgumentParser's validation exit code 64).
+    @Test func strataServeRefusesBadFlags() throws {
+        for arguments in [["--ingest-addr", "nohost"], ["--retention-1m", "soon"], ["--log-level", "loud"], ["--max-body-size", "0"]] {
+            let process = Process()
+            process.executableURL = try strataBinary()
+            process.arguments = ["serve", "--data-dir", "/nonexistent/never"] + arguments
+            process.standardError = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 64, "\(arguments)")
+        }
+    }
+}

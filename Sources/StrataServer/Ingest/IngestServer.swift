@@ -148,7 +148,9 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         inputClosed = true
-        framer.finish()
+        // The client closed: its unterminated last line counts. When the server closed the connection
+        // (drain, write failure), an unterminated tail is an incomplete line and is dropped.
+        if stopReading { framer.dropPartial() } else { framer.finish() }
         reportOverlong(context: context)
         if registered { server.metrics.connectionClosed() }
         pump(context: context)

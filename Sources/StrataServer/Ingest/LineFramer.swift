@@ -91,6 +91,12 @@ public struct LineFramer: Sendable {
         discarding = false
     }
 
+    /// Forgets the unterminated tail (the stream was cut, not ended).
+    public mutating func dropPartial() {
+        partial = []
+        discarding = false
+    }
+
     /// Hands out the complete lines gathered so far and starts a new batch.
     public mutating func takeBatch() -> (bytes: [UInt8], lines: Int) {
         defer {

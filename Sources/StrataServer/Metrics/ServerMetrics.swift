@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import Prometheus
 import Strata
 import StrataCore
@@ -92,6 +93,8 @@ public final class ServerMetrics: Sendable {
             registry.makeGauge(name: "strata_segment_bytes", labels: label, help: "Bytes of live segment files per granularity.")
                 .set(Int64(segments.reduce(0) { $0 + $1.byteCount }))
         }
+        registry.makeGauge(name: "strata_wal_bytes", help: "Bytes of write-ahead log files on disk.")
+            .set(Int64(Self.directoryBytes(engine.configuration.dataDirectory + "/wal")))
         let compaction = engine.compactionStatistics
         mirror("strata_compaction_runs_total", compaction.runs, help: "Compaction passes completed.")
         mirror("strata_compaction_errors_total", compaction.errors, help: "Compaction passes that failed.")
@@ -106,6 +109,14 @@ public final class ServerMetrics: Sendable {
             mirror("strata_engine_rejected_points_total", count, labels: [("reason", reason)], help: "Points refused by the engine, by reason.")
         }
         return registry.emitToString()
+    }
+
+    static func directoryBytes(_ path: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return 0 }
+        return names.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? NSNumber)?.intValue ?? 0
+            return total + size
+        }
     }
 
     private func mirror(_ name: String, _ value: Int, labels: [(String, String)] = [], help: String) {
