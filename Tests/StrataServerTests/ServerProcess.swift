@@ -11,8 +11,9 @@ import Glibc
 /// The package root, from this file's path.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The built `strata` executable (`swift build` puts it in `.build/debug`).
+/// The built `strata` executable (`swift build` puts it in `.build/debug`), or `$STRATA_BINARY`.
 func strataBinary() throws -> URL {
+    if let path = ProcessInfo.processInfo.environment["STRATA_BINARY"] { return URL(fileURLWithPath: path) }
     for candidate in [".build/debug/strata", ".build/release/strata"] {
         let url = packageRoot.appendingPathComponent(candidate)
         if FileManager.default.isExecutableFile(atPath: url.path) { return url }
@@ -34,6 +35,7 @@ func temporaryDirectory(_ name: String) -> String {
 /// A running `strata serve` on ephemeral ports.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
+    var pid: Int32 { process.processIdentifier }
     let dataDirectory: String
     private(set) var ingestPort = 0
     private(set) var httpPort = 0

@@ -145,10 +145,8 @@ public struct HTTPAPI: Sendable {
         }
         failures += result.rejections.map { LineFailure(line: $0.line, column: nil, reason: "\($0)", kind: $0.reason.label) }
         failures.sort { $0.line < $1.line }
-        let bad = result.parseErrors.count + result.rejections.count
         let detail = "\(result.parseErrors.count) line(s) failed to parse and \(result.rejections.count) point(s) were refused; "
             + "\(result.pointsAccepted) point(s) of \(result.linesRead) line(s) were stored"
-        _ = bad
         return JSON.response(status: .badRequest, PartialWrite(error: "partial write", detail: detail, lines: failures))
     }
 

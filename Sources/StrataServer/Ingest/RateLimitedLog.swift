@@ -29,16 +29,13 @@ final class RateLimitedLog: Sendable {
     }
 }
 
+/// Monotonic nanoseconds since the first call (for durations and rate limits).
 enum DispatchTimeNanoseconds {
+    private static let origin = ContinuousClock.now
+
     static func now() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+        let elapsed = ContinuousClock.now - origin
+        let (seconds, attoseconds) = elapsed.components
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) + 1
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
