@@ -34,8 +34,9 @@ enum DispatchTimeNanoseconds {
     private static let origin = ContinuousClock.now
 
     static func now() -> UInt64 {
-        let elapsed = ContinuousClock.now - origin
+        let start = origin  // initialised (lazily) before reading the clock, so `elapsed` is never negative
+        let elapsed = ContinuousClock.now - start
         let (seconds, attoseconds) = elapsed.components
-        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000) + 1
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000) + 1
     }
 }
