@@ -63,7 +63,7 @@ public enum StrataService {
             configuration: .init(address: .hostname(httpHost, port: configuration.httpAddress.port), serverName: nil),
             onServerRunning: { channel in
                 let http = ListenAddress(host: httpHost, port: channel.localAddress?.port ?? 0)
-                logger.info("listening ingest=\(ingestAddress) http=\(http) data=\(dataDirectory)")
+                logger.notice("listening ingest=\(ingestAddress) http=\(http) data=\(dataDirectory)")
             },
             eventLoopGroupProvider: .shared(group),
             logger: httpLogger)

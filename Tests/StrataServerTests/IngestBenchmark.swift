@@ -43,7 +43,7 @@ struct IngestBenchmark {
 
         let directory = temporaryDirectory("bench")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try ServerProcess(dataDirectory: directory, extraArguments: ["--wal-sync", walSync, "--log-level", "warning"])
+        let server = try ServerProcess(dataDirectory: directory, extraArguments: ["--wal-sync", walSync, "--log-level", "notice"])
         let ticksBefore = Self.clockTicks(server.pid)
         let started = Date()
         let port = server.ingestPort
