@@ -4,6 +4,7 @@
 set -euo pipefail
 need=()
 pkg-config --exists liblz4 2>/dev/null || need+=(liblz4-dev pkg-config)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)   # gzip request bodies (Sources/CZlib)
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}" >&2
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
