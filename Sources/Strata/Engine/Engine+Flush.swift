@@ -48,17 +48,18 @@ extension Engine {
         for (index, output) in outputs.enumerated() {
             written.append(try writeSegment(output.1, granularity: output.0, sequence: sequences[index]))
         }
-        try commit(adding: written) { manifest in
+        var oldestInUse: UInt64 = 0
+        try commit(adding: written, { manifest in
             manifest.flushMarks += cut.marks
             manifest.sealedBefore = max(manifest.sealedBefore, min(cutoff, closedBefore))
-        }
-        let oldestInUse = state.withLock { state -> UInt64 in
+        }, alsoUpdating: { state in
+            // The rows are in the published segments now: drop the in-memory copies in the same step.
             state.flushing = []
             state.drained = []
             state.pendingFlushMarks = []
             let active = wal.activeSequence
-            return min(state.head.oldestWALFileInUse ?? active, active)
-        }
+            oldestInUse = min(state.head.oldestWALFileInUse ?? active, active)
+        })
         try configuration.faultInjector?(.afterManifestPublished)
         try wal.removeFiles(below: oldestInUse)
         let bytes = written.reduce(0) { $0 + Int($1.entry.byteCount) }

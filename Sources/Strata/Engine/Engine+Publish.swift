@@ -35,9 +35,12 @@ extension Engine {
     }
 
     /// Publishes a new manifest: `change` applied to the current one, `added` segments listed and
-    /// `removed` ones unlisted. This is the commit point; the caller deletes removed files afterwards.
+    /// `removed` ones unlisted, and `updateState` applied to the engine state under the same lock (so
+    /// readers never see rows both in a new segment and in memory). This is the commit point; the
+    /// caller deletes removed files afterwards.
     func commit(adding added: [WrittenSegment] = [], removing removed: [Manifest.Segment] = [],
-                _ change: (inout Manifest) -> Void = { _ in }) throws {
+                _ change: (inout Manifest) -> Void = { _ in },
+                alsoUpdating updateState: (inout State) -> Void = { _ in }) throws {
         try state.withLock { state throws in
             var manifest = state.manifest
             let removedPaths = Set(removed.map(\.relativePath))
@@ -48,6 +51,7 @@ extension Engine {
             state.manifest = manifest
             for path in removedPaths { state.segments[path] = nil }
             for segment in added { state.segments[segment.entry.relativePath] = segment.reader }
+            updateState(&state)
         }
     }
 
