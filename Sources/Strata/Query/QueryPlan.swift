@@ -54,6 +54,7 @@ struct QueryPlan: Sendable, Equatable {
         guard a < b else { return }
         for (offset, g) in zip(granularities.indices, granularities) {
             let (low, high) = availability.range(g)
+            guard high > a, low < b else { continue }
             let lo = ceil(Swift.max(a, low), g.seconds)
             let hi = g.bucketStart(ofSeconds: Swift.min(b, high))
             guard lo < hi else { continue }
