@@ -42,6 +42,8 @@ import StrataCore
         limits.maxPoints = 100
         #expect(error(engine, { $0.step = 60; $0.groupBy = ["endpoint"] }, limits: limits)
             == "the result would hold more than 100 points (maxPoints); use a larger step, fewer groups or a limit")
+        #expect(error(engine, { $0.step = 60; $0.end = $0.start + 100 * 86_400 }, limits: limits)
+            == "the result would hold more than 100 points (maxPoints); use a larger step, fewer groups or a limit")
         limits = QueryLimits()
         limits.timeoutMilliseconds = 0
         #expect(error(engine, { _ in }, limits: limits) == "the query ran longer than 0 ms (timeoutMilliseconds)")

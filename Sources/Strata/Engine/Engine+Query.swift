@@ -7,6 +7,9 @@ extension Engine {
     /// an exceeded bound, ``CorruptionError`` for a damaged segment.
     public func query(_ query: Query, limits: QueryLimits = QueryLimits()) throws -> QueryResult {
         let range = try query.validated()
+        if let step = query.step, (range.end - range.start + step - 1) / step > Int64(limits.maxPoints) {
+            throw QueryError.tooManyPoints(limit: limits.maxPoints)
+        }
         let selector = try selector(for: query)
         let snapshot = querySnapshot(measurement: query.measurement)
         let plan = QueryPlan(start: range.start, end: range.end, step: query.step, availability: snapshot.availability)
