@@ -33,11 +33,12 @@ extension Engine {
         let cut = (rows: taken.converted + taken.drained.flatMap { $0.rows() }, marks: taken.marks, manifest: taken.manifest)
         let started = SystemClock.monotonicNanoseconds()
 
-        // The 1m segment, plus deltas for windows already rolled up.
-        var outputs: [(Granularity, [BucketRow])] = [(.minute, cut.rows)]
+        // The 1m segment (base rows plus their projection rows), plus deltas for windows already rolled up.
+        let rows = cut.rows + Projector.rows(cut.rows, configuration.projections)
+        var outputs: [(Granularity, [BucketRow])] = [(.minute, rows)]
         for from in [Granularity.minute, .fiveMinutes, .hour] {
             let rolled = cut.manifest.rolledUp(before: from)
-            let late = cut.rows.filter { $0.start < rolled }
+            let late = rows.filter { $0.start < rolled }
             guard !late.isEmpty else { continue }
             var merger = RowMerger(rebucketTo: from.coarser!)
             merger.add(contentsOf: late)

@@ -110,13 +110,14 @@ public final class Engine: Sendable {
     /// Every 1-minute row the engine holds (head and 1m segments), merged per (series, minute).
     public func minuteRows() throws -> [BucketRow] { try rows(.minute) }
 
-    /// Every row stored at `granularity`, merged per (series, bucket); for 1m this includes the head.
-    /// (Coarser granularities hold only what compaction has rolled up.) Damaged segments throw.
+    /// Every base-series row stored at `granularity`, merged per (series, bucket); for 1m this includes
+    /// the head. (Coarser granularities hold only what compaction has rolled up; projection series are
+    /// left out.) Damaged segments throw.
     public func rows(_ granularity: Granularity) throws -> [BucketRow] {
         var merger = RowMerger()
         if granularity == .minute { merger.add(contentsOf: headRows()) }
         for segment in segments(granularity) { merger.add(contentsOf: try segment.allRows()) }
-        return merger.result()
+        return merger.result().filter { $0.series.value(of: Projection.tagKey) == nil }
     }
 
     /// Live counters.

@@ -24,6 +24,10 @@ public struct EngineConfiguration: Sendable {
     /// The head is flushed by maintenance once its oldest closed minute is this old, so 1m segments
     /// hold about this much time each. Default 600 s (10 minutes).
     public var flushIntervalSeconds: Int64 = 600
+    /// Projections maintained alongside the base series (see ``Projection``). Default:
+    /// ``Projection/httpRequestDefaults`` (total, endpoint+method, key, endpoint+status_class,
+    /// key+status_class of `http_request`). Applies to minutes flushed after it is set.
+    public var projections: [Projection] = Projection.httpRequestDefaults
     /// The engine's clock in Unix seconds (tests inject their own).
     public var clock: @Sendable () -> Int64 = { SystemClock.nowSeconds() }
     /// Called at named steps of WAL appends, flushes and compactions; a test throws from it to

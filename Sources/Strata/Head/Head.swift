@@ -161,6 +161,10 @@ struct Head: Sendable {
     }
 
     private mutating func admitNewSeries(_ point: ParsedPoint, in batch: ParsedBatch) -> IngestRejection.Reason? {
+        let tagStart = Int(point.tagStart)
+        for i in tagStart..<(tagStart + Int(point.tagCount)) where batch.string(batch.tags[i].key) == Projection.tagKey {
+            return .reservedTag(key: Projection.tagKey)
+        }
         if series.count >= limits.maxSeries { return .seriesLimit(limit: limits.maxSeries) }
         let measurement = batch.string(point.measurement)
         let current = seriesPerMeasurement[measurement, default: 0]

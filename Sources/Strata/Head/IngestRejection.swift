@@ -10,6 +10,8 @@ public struct IngestRejection: Sendable, Equatable, CustomStringConvertible {
         case seriesLimit(limit: Int)
         /// Creating the series would exceed the per-measurement series cap.
         case measurementSeriesLimit(measurement: String, limit: Int)
+        /// The point uses a tag key reserved by Strata (`__projection`, which marks projection series).
+        case reservedTag(key: String)
 
         /// A stable label for metrics.
         public var label: String {
@@ -18,6 +20,7 @@ public struct IngestRejection: Sendable, Equatable, CustomStringConvertible {
             case .timestampTooOld: "timestamp_too_old"
             case .seriesLimit: "series_limit"
             case .measurementSeriesLimit: "measurement_series_limit"
+            case .reservedTag: "reserved_tag"
             }
         }
     }
@@ -41,6 +44,8 @@ public struct IngestRejection: Sendable, Equatable, CustomStringConvertible {
             "line \(line): series limit reached (\(limit) active series); new series are refused"
         case let .measurementSeriesLimit(measurement, limit):
             "line \(line): series limit for measurement \"\(measurement)\" reached (\(limit)); new series are refused"
+        case let .reservedTag(key):
+            "line \(line): tag key \"\(key)\" is reserved for projection series"
         }
     }
 }

@@ -1,0 +1,182 @@
+import StrataCore
+import StrataIO
+
+/// A consistent view of what the engine holds, taken under its lock.
+struct QuerySnapshot: Sendable {
+    var availability: QueryPlan.Availability
+    /// Live segment readers per granularity.
+    var segments: [Granularity: [SegmentReader]]
+    /// Head rows (and rows of a flush not yet published) of the queried measurement; in no segment.
+    var headRows: [BucketRow]
+}
+
+/// Runs one planned query: selects series by postings, decodes only the row groups holding them
+/// (digests only for quantiles), and merges rows per (group, step) into a fixed table bounded by
+/// ``QueryLimits``.
+struct QueryExecutor {
+    let query: Query
+    let plan: QueryPlan
+    let selector: SeriesSelector
+    let limits: QueryLimits
+    private let started = SystemClock.monotonicNanoseconds()
+    private let digests: Bool
+    private var groupIndex: [[String?]: Int] = [:]
+    private var groupKeys: [[String?]] = []
+    private var cells: [CellAggregate] = []
+    private var seen: Set<SeriesKey> = []
+    private var used: Set<Granularity> = []
+    private(set) var statistics = QueryStatistics()
+
+    init(query: Query, plan: QueryPlan, selector: SeriesSelector, limits: QueryLimits) {
+        self.query = query
+        self.plan = plan
+        self.selector = selector
+        self.limits = limits
+        digests = query.aggregation.needsDigests
+    }
+
+    /// Scans everything and builds the result.
+    mutating func run(_ snapshot: QuerySnapshot) throws -> QueryResult {
+        for granularity in Granularity.allCases.reversed() where plan.span(granularity) != nil {
+            for segment in snapshot.segments[granularity] ?? [] { try scan(segment, granularity) }
+        }
+        try scanHead(snapshot.headRows)
+        return try result()
+    }
+
+    private func checkDeadline() throws(QueryError) {
+        if Task.isCancelled { throw .cancelled }
+        let elapsed = SystemClock.monotonicNanoseconds() - started
+        if elapsed >= UInt64(Swift.max(0, limits.timeoutMilliseconds)) * 1_000_000 { throw .timeout(milliseconds: limits.timeoutMilliseconds) }
+    }
+
+    private mutating func touch(_ series: SeriesKey) throws(QueryError) {
+        if seen.insert(series).inserted, seen.count > limits.maxSeries { throw .tooManySeries(limit: limits.maxSeries) }
+    }
+
+    private mutating func group(for series: SeriesKey) throws(QueryError) -> Int {
+        let key = query.groupBy.map { selector.value(of: $0, in: series) }
+        if let index = groupIndex[key] { return index }
+        if query.limit == nil, (groupKeys.count + 1) * plan.cellCount > limits.maxPoints { throw .tooManyPoints(limit: limits.maxPoints) }
+        groupIndex[key] = groupKeys.count
+        groupKeys.append(key)
+        cells += Array(repeating: CellAggregate(), count: plan.cellCount)
+        return groupKeys.count - 1
+    }
+
+    private mutating func scan(_ segment: SegmentReader, _ granularity: Granularity) throws {
+        guard let span = plan.span(granularity), segment.maxStart >= span.lowerBound, segment.minStart < span.upperBound else { return }
+        try checkDeadline()
+        guard let fieldID = try segment.fieldNames().firstIndex(of: query.field).map(UInt32.init) else { return }
+        let ids = try selector.select(PostingIndex(segment))
+        guard !ids.isEmpty else { return }
+        var groupOf = [Int32](repeating: -1, count: segment.seriesCount)
+        var rowRanges: [Range<Int>] = []
+        for id in ids {
+            let entry = try segment.seriesEntry(Int(id))
+            guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
+            let key = try segment.seriesKey(Int(id))
+            try touch(key)
+            groupOf[Int(id)] = Int32(try group(for: key))
+            rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
+        }
+        guard !rowRanges.isEmpty else { return }
+        statistics.segmentsRead += 1
+        var next = 0
+        for index in 0..<segment.rowGroupCount {
+            let entry = try segment.rowGroup(index)
+            let rows = entry.firstRow..<(entry.firstRow + entry.rowCount)
+            while next < rowRanges.count && rowRanges[next].upperBound <= rows.lowerBound { next += 1 }
+            guard next < rowRanges.count, rowRanges[next].lowerBound < rows.upperBound else { continue }
+            guard entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
+            try checkDeadline()
+            let group = try segment.decodeRowGroup(index, digests: digests)
+            statistics.rowGroupsRead += 1
+            statistics.rowsRead += group.rowCount
+            used.insert(granularity)
+            let cellCount = plan.cellCount
+            for i in 0..<group.rowCount {
+                let g = groupOf[Int(group.series[i])]
+                guard g >= 0, group.fields[i] == fieldID else { continue }
+                let start = group.starts[i]
+                guard plan.includes(granularity, start) else { continue }
+                cells[Int(g) * cellCount + plan.cell(of: start)].add(
+                    count: group.counts[i], sum: group.sums[i], min: group.mins[i], max: group.maxes[i],
+                    digest: digests ? group.digests[i] : nil)
+            }
+        }
+    }
+
+    private mutating func scanHead(_ rows: [BucketRow]) throws {
+        try checkDeadline()
+        for row in rows where row.start >= plan.start && row.start < plan.end {
+            let series: SeriesKey
+            if let projection = selector.projection {
+                guard let key = projection.key(for: row.series) else { continue }
+                series = key
+            } else {
+                guard row.series.measurement == query.measurement, row.series.value(of: Projection.tagKey) == nil else { continue }
+                series = row.series
+            }
+            guard selector.accepts(series), let aggregate = row.aggregate(query.field), aggregate.count > 0 else { continue }
+            try touch(series)
+            let g = try group(for: series)
+            statistics.rowsRead += 1
+            used.insert(.minute)
+            cells[g * plan.cellCount + plan.cell(of: row.start)].add(
+                count: aggregate.count, sum: aggregate.sum, min: aggregate.min, max: aggregate.max,
+                digest: digests ? aggregate.digest : nil)
+        }
+    }
+
+    private mutating func result() throws(QueryError) -> QueryResult {
+        if groupKeys.isEmpty && query.groupBy.isEmpty { _ = try group(for: SeriesKey(measurement: query.measurement, tags: [])) }
+        var series: [ResultSeries] = []
+        series.reserveCapacity(groupKeys.count)
+        for (g, key) in groupKeys.enumerated() {
+            var total = CellAggregate()
+            var points: [ResultPoint] = []
+            for k in 0..<plan.cellCount {
+                let cell = cells[g * plan.cellCount + k]
+                total.merge(cell, digests: digests)
+                let (start, width) = plan.cellBounds(k)
+                let value = cell.value(query.aggregation, width: width)
+                switch (value, query.fill) {
+                case (nil, .none): continue
+                case (nil, .zero): points.append(ResultPoint(time: start * 1_000, value: 0))
+                default: points.append(ResultPoint(time: start * 1_000, value: value))
+                }
+            }
+            var tags: [String: String] = [:]
+            for (name, value) in zip(query.groupBy, key) { if let value { tags[name] = value } }
+            series.append(ResultSeries(tags: tags, points: points, total: total.value(query.aggregation, width: plan.end - plan.start)))
+        }
+        let order: [Int] = Array(series.indices).sorted { a, b in
+            if let direction = query.order, series[a].total != series[b].total {
+                guard let x = series[a].total else { return false }
+                guard let y = series[b].total else { return true }
+                return direction == .ascending ? x < y : x > y
+            }
+            return Self.precedes(groupKeys[a], groupKeys[b])
+        }
+        var sorted = order.map { series[$0] }
+        if let limit = query.limit, sorted.count > limit { sorted.removeLast(sorted.count - limit) }
+        let points = sorted.reduce(0) { $0 + $1.points.count }
+        if points > limits.maxPoints { throw .tooManyPoints(limit: limits.maxPoints) }
+        statistics.seriesTouched = seen.count
+        statistics.granularities = used.sorted()
+        statistics.unansweredSeconds = plan.unansweredSeconds
+        statistics.elapsedMilliseconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e6
+        return QueryResult(start: plan.start, end: plan.end, step: plan.cellWidth, granularity: used.max(),
+                           projection: selector.projection?.name, series: sorted, statistics: statistics)
+    }
+
+    private static func precedes(_ a: [String?], _ b: [String?]) -> Bool {
+        for (x, y) in zip(a, b) where x != y {
+            guard let x else { return true }
+            guard let y else { return false }
+            return x < y
+        }
+        return false
+    }
+}

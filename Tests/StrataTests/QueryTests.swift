@@ -1,0 +1,238 @@
+import Testing
+import StrataCore
+@testable import Strata
+
+@Suite struct QueryTests {
+    static func configuration(_ dir: TemporaryDirectory, _ clock: TestClock) -> EngineConfiguration {
+        var configuration = EngineConfiguration.test(dir, clock: clock)
+        for g in Granularity.allCases { configuration.retention.set(g, nil) }
+        return configuration
+    }
+
+    /// The queries every checkpoint runs, over `[from, to)`.
+    static func queries(from: Int64, to: Int64) -> [Query] {
+        let m = "http_request", f = "duration_ms"
+        return [
+            Query(measurement: m, field: f, aggregation: .count, start: from, end: to),
+            Query(measurement: m, field: f, aggregation: .sum, start: from, end: to, step: 300, groupBy: ["endpoint"]),
+            Query(measurement: m, field: f, aggregation: .min, start: from, end: to, step: 3_600, filters: [.matches("status", "^5")]),
+            Query(measurement: m, field: f, aggregation: .max, start: from, end: to, step: 3_600, groupBy: ["key", "status_class"]),
+            // Unaligned start (floored to 00:07): 1h buckets straddle the steps, so finer data answers.
+            Query(measurement: m, field: f, aggregation: .avg, start: from + 7 * 60 + 13, end: to, step: 3_600,
+                  filters: [.equal("endpoint", "/a", "/b")], groupBy: ["method"]),
+            Query(measurement: m, field: f, aggregation: .rate, start: from, end: to, step: 1_800,
+                  filters: [.notEqual("method", "GET"), .notMatches("status", "^2")]),
+            Query(measurement: m, field: f, aggregation: .count, start: from, end: to, step: 86_400, groupBy: ["status_class"]),
+            Query(measurement: m, field: f, aggregation: .count, start: from, end: to, step: 7_200,
+                  filters: [.equal("status_class", "4xx")], groupBy: ["endpoint"]),
+            Query(measurement: m, field: f, aggregation: .sum, start: to - 3 * 3_600, end: to, step: 120, groupBy: ["endpoint", "method"]),
+            Query(measurement: m, field: f, aggregation: .quantile(0.95), start: from, end: to, groupBy: ["endpoint"]),
+            Query(measurement: m, field: f, aggregation: .quantile(0.5), start: from, end: to, step: 3_600),
+        ]
+    }
+
+    /// Every query equals the brute force over the raw points, from the base series and from
+    /// projections alike, at checkpoints during 26 hours of traffic with late points and maintenance
+    /// (flushes, rollups, merges), and after a final flush and compaction.
+    @Test func matchesBruteForceAcrossGranularitiesWithLateData() throws {
+        let dir = TemporaryDirectory()
+        var scenario = TrafficScenario()
+        let clock = TestClock(scenario.start)
+        let engine = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
+        var t = scenario.start
+        var step = 0
+        var checked: Set<Granularity> = []
+        func check() throws {
+            for query in Self.queries(from: scenario.start, to: clock.now + 900) {
+                for useProjections in [false, true] {
+                    var q = query
+                    q.useProjections = useProjections
+                    let result = try engine.query(q)
+                    #expect(result.statistics.unansweredSeconds == 0)
+                    expectMatchesReference(result, scenario.points, q)
+                    checked.formUnion(result.statistics.granularities)
+                }
+            }
+        }
+        while t < scenario.start + 26 * 3_600 {
+            try scenario.writeStep(engine, from: t, seconds: 600, latePoints: step % 3 == 0 ? 4 : 0)
+            t += 600
+            clock.advance(600)
+            try engine.maintenanceStep()
+            step += 1
+            if step == 18 || step == 80 { try check() }
+        }
+        try check()
+        clock.advance(2 * 86_400)
+        try engine.flush(everything: true)
+        try engine.compact()
+        try check()
+        #expect(checked == Set(Granularity.allCases))
+        // Everything rolled up: the whole first day answers from one 1d bucket per series.
+        let day = try engine.query(Query(measurement: "http_request", field: "duration_ms", aggregation: .count,
+                                         start: scenario.start, end: scenario.start + 86_400, useProjections: false))
+        #expect(day.statistics.granularities == [.day])
+        #expect(day.series.first?.points.first?.value == Double(scenario.points.filter { $0.time < scenario.start + 86_400 }.count))
+    }
+
+    /// Past retention, coarser data answers exactly; steps finer than what remains are reported as
+    /// unanswered instead of being silently wrong.
+    @Test func retentionFallsBackToCoarserData() throws {
+        let dir = TemporaryDirectory()
+        var scenario = TrafficScenario()
+        let clock = TestClock(scenario.start)
+        var configuration = EngineConfiguration.test(dir, clock: clock)
+        configuration.retention.minute = 2 * 3_600
+        configuration.retention.fiveMinutes = 6 * 3_600
+        configuration.retention.hour = nil
+        configuration.retention.day = nil
+        let engine = try Engine.open(configuration, logger: .quiet)
+        var t = scenario.start
+        while t < scenario.start + 30 * 3_600 {
+            try scenario.writeStep(engine, from: t, seconds: 600, spacing: 30)
+            t += 600
+            clock.advance(600)
+            try engine.maintenanceStep()
+        }
+        let manifest = engine.currentManifest
+        #expect(manifest.dropped(before: .minute) > scenario.start)
+        #expect(manifest.dropped(before: .fiveMinutes) > scenario.start)
+        let end = clock.now + 900
+        for aggregation in [Aggregation.count, .sum, .min, .max] {
+            let query = Query(measurement: "http_request", field: "duration_ms", aggregation: aggregation, start: scenario.start, end: end,
+                              step: 3_600, groupBy: ["status_class"], useProjections: false)
+            let result = try engine.query(query)
+            #expect(result.statistics.unansweredSeconds == 0)
+            #expect(result.statistics.granularities.contains(.hour))
+            expectMatchesReference(result, scenario.points, query)
+        }
+        // Minute steps over the first hour: 1m and 5m are gone there.
+        let old = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: scenario.start,
+                        end: scenario.start + 3_600, step: 60)
+        #expect(try engine.query(old).statistics.unansweredSeconds == 3_600)
+    }
+
+    @Test func fillPoliciesAndTopN() throws {
+        let dir = TemporaryDirectory()
+        let clock = TestClock(t0 + 3_600)
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
+        let minute = Granularity.minute.bucketStart(ofSeconds: t0)
+        _ = try engine.write(lines("""
+            http_request,endpoint=/a,key=k1,status=200 duration_ms=10 \(minute)000000000
+            http_request,endpoint=/a,key=k2,status=200 duration_ms=20 \(minute + 1)000000000
+            http_request,endpoint=/a,key=k2,status=500 duration_ms=30 \(minute + 120)000000000
+            http_request,endpoint=/b,key=k3,status=200 duration_ms=40 \(minute + 121)000000000
+            """))
+        var query = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: minute, end: minute + 180, step: 60)
+        #expect(try engine.query(query).series.map(\.points) == [[
+            ResultPoint(time: minute * 1_000, value: 2), ResultPoint(time: (minute + 60) * 1_000, value: nil),
+            ResultPoint(time: (minute + 120) * 1_000, value: 2),
+        ]])
+        query.fill = .zero
+        #expect(try engine.query(query).series[0].points[1] == ResultPoint(time: (minute + 60) * 1_000, value: 0))
+        query.fill = .none
+        #expect(try engine.query(query).series[0].points.map(\.time) == [minute * 1_000, (minute + 120) * 1_000])
+        // Top 2 keys by volume, then by sum ascending.
+        var top = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: minute, end: minute + 180,
+                        groupBy: ["key"], order: .descending, limit: 2)
+        let result = try engine.query(top)
+        #expect(result.series.map(\.tags) == [["key": "k2"], ["key": "k1"]])
+        #expect(result.series.map(\.total) == [2, 1])
+        #expect(result.projection == "key")
+        top.aggregation = .sum
+        top.order = .ascending
+        top.limit = 3
+        #expect(try engine.query(top).series.map(\.total) == [10, 40, 50])
+        // An empty result without group-by is one empty series.
+        let empty = try engine.query(Query(measurement: "nothing", field: "v", aggregation: .count, start: minute, end: minute + 60))
+        #expect(empty.series == [ResultSeries(tags: [:], points: [ResultPoint(time: minute * 1_000, value: nil)], total: nil)])
+    }
+
+    @Test func errorRateDistributionAndCatalogue() throws {
+        let dir = TemporaryDirectory()
+        var scenario = TrafficScenario()
+        let clock = TestClock(scenario.start)
+        let engine = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
+        var t = scenario.start
+        while t < scenario.start + 3 * 3_600 {
+            try scenario.writeStep(engine, from: t, seconds: 600, latePoints: 2)
+            t += 600
+            clock.advance(600)
+            try engine.maintenanceStep()
+        }
+        let end = clock.now + 900
+        let base = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: scenario.start, end: end,
+                         step: 3_600, groupBy: ["endpoint"])
+        for (statusClass, pattern) in [("5xx", "^5"), ("4xx", "^4")] {
+            for ratio in [RatioQuery.statusClassRate(base, statusClass), RatioQuery(base: base, numeratorFilters: [.matches("status", pattern)])] {
+                let result = try engine.ratio(ratio)
+                let all = referenceValues(scenario.points, base)
+                var numerator = base
+                numerator.filters = ratio.numeratorFilters
+                let errors = referenceValues(scenario.points, numerator)
+                #expect(result.series.count == all.count)
+                for series in result.series {
+                    for point in series.points {
+                        let denominator = all[series.tags]?[point.time]?.count ?? 0
+                        let count = errors[series.tags]?[point.time]?.count ?? 0
+                        #expect(point.value == (denominator == 0 ? nil : Double(count) / Double(denominator)))
+                    }
+                }
+            }
+        }
+        // Distribution of status classes per step.
+        let distribution = try engine.distribution(of: "status_class", base)
+        var expected = base
+        expected.groupBy.append("status_class")
+        expectMatchesReference(distribution, scenario.points, expected)
+        #expect(distribution.projection == "endpoint_status_class")
+        // Catalogue: measurements, fields, tags with series counts; projection series left out.
+        let catalogue = try engine.catalogue(start: scenario.start, end: end)
+        #expect(catalogue.measurements.map(\.name) == ["http_request"])
+        let measurement = catalogue.measurements[0]
+        #expect(measurement.fields == ["duration_ms"])
+        var distinct: Set<[String: String]> = []
+        for point in scenario.points { distinct.insert(point.tags) }
+        #expect(measurement.series == distinct.count)
+        #expect(measurement.tags.map(\.key) == ["endpoint", "key", "method", "status", "status_class"])
+        let classes = measurement.tags.first { $0.key == "status_class" }!.values
+        #expect(classes.map(\.value) == ["2xx", "4xx", "5xx"])
+        #expect(classes.map(\.series) == ["2xx", "4xx", "5xx"].map { c in distinct.filter { DerivedTag.statusClass.value(from: $0["status"]) == c }.count })
+    }
+
+    @Test func plannerPicksTheSmallestCoveringProjection() throws {
+        let dir = TemporaryDirectory()
+        let engine = try Engine.open(.test(dir, clock: TestClock(t0)), logger: .quiet)
+        func pick(_ filters: [TagFilter], _ groupBy: [String]) -> String? {
+            engine.projection(for: Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: 0, end: 60,
+                                         filters: filters, groupBy: groupBy))?.name
+        }
+        #expect(pick([], []) == "total")
+        #expect(pick([.equal("endpoint", "/a")], ["method"]) == "endpoint_method")
+        #expect(pick([], ["key"]) == "key")
+        #expect(pick([.equal("status_class", "5xx")], ["endpoint"]) == "endpoint_status_class")
+        #expect(pick([.matches("status_class", "^5")], ["key"]) == "key_status_class")
+        #expect(pick([.matches("status", "^5")], []) == nil)
+        #expect(pick([], ["endpoint", "key"]) == nil)
+        #expect(engine.projection(for: Query(measurement: "other", field: "v", aggregation: .count, start: 0, end: 60)) == nil)
+    }
+
+    @Test func queriesRoundTripThroughJSON() throws {
+        let json = """
+            {"measurement":"http_request","field":"duration_ms","aggregation":"p99.9","start":0,"end":3600,"step":300,
+             "filters":[{"key":"status","op":"=~","values":["^5"]}],"groupBy":["endpoint"],"order":"desc","limit":10,"fill":"zero"}
+            """
+        let query = try JSONDecoder().decode(Query.self, from: Data(json.utf8))
+        #expect(query == Query(measurement: "http_request", field: "duration_ms", aggregation: .quantile(0.999), start: 0, end: 3_600,
+                               step: 300, filters: [.matches("status", "^5")], groupBy: ["endpoint"], order: .descending, limit: 10, fill: .zero))
+        let again = try JSONDecoder().decode(Query.self, from: JSONEncoder().encode(query))
+        #expect(again == query)
+        let minimal = try JSONDecoder().decode(Query.self, from: Data(#"{"measurement":"m","field":"v","aggregation":"quantile(0.25)","start":0,"end":60}"#.utf8))
+        #expect(minimal == Query(measurement: "m", field: "v", aggregation: .quantile(0.25), start: 0, end: 60))
+        #expect(throws: QueryError.unknownAggregation("p42x")) {
+            try JSONDecoder().decode(Query.self, from: Data(#"{"measurement":"m","field":"v","aggregation":"p42x","start":0,"end":60}"#.utf8))
+        }
+    }
+}
+
+import Foundation
