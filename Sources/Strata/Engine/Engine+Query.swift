@@ -46,7 +46,7 @@ extension Engine {
             }
             var rows = state.head.rows()
             let published = !state.pendingFlushMarks.isEmpty && state.pendingFlushMarks.allSatisfy { state.manifest.flushMarks.contains($0) }
-            if !published { rows += state.flushing }
+            if !published { rows += state.flushing + state.drained.flatMap { $0.rows() } }
             if let measurement { rows.removeAll { $0.series.measurement != measurement } }
             return QuerySnapshot(availability: QueryPlan.Availability(state.manifest), segments: segments, headRows: rows)
         }
