@@ -38,7 +38,7 @@ public struct HTTPAPI: Sendable {
         router.add(middleware: APIMiddleware<Context>(table: table, metrics: metrics, logger: logger))
         let routes = RouteRegistrar(router: router, table: table)
         registerCoreRoutes(routes)
-        QueryRoutes(engine: engine).register(routes)
+        QueryRoutes(engine: engine, pool: pool).register(routes)
         return (router, table)
     }
 
