@@ -51,8 +51,13 @@ final class WriteAheadLog: Sendable {
 
     /// Appends `record` (not yet durable) and returns its LSN and the file it went to.
     func append(_ record: WALRecord) throws(IOError) -> (lsn: LSN, file: UInt64) {
-        let frame = WALFile.frame(record)
-        return try state.withLock { state throws(IOError) -> (lsn: LSN, file: UInt64) in
+        try append(frame: WALFile.frame(record))
+    }
+
+    /// Appends an already framed record (``WALFile/frame(_:)``): callers frame (and compress) outside
+    /// their own locks.
+    func append(frame: [UInt8]) throws(IOError) -> (lsn: LSN, file: UInt64) {
+        try state.withLock { state throws(IOError) -> (lsn: LSN, file: UInt64) in
             if state.bytesInFile + frame.count > rollSize && state.bytesInFile > WALFile.headerLength {
                 try rollLocked(&state)
             }
