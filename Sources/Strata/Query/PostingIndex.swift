@@ -43,23 +43,7 @@ struct PostingIndex {
 
     /// The ascending series ids of entry `index`.
     func ids(_ index: Int) throws(CorruptionError) -> [UInt32] {
-        let entry = entries[index]
-        do throws(FormatError) {
-            var reader = try idArea.reader(at: (idArea.offset + entry.listOffset)..<idArea.end)
-            var ids: [UInt32] = []
-            ids.reserveCapacity(entry.listCount)
-            var previous: UInt64 = 0
-            for i in 0..<entry.listCount {
-                let delta = try reader.readUVarint()
-                let id = i == 0 ? delta : previous + delta
-                guard id < UInt64(self.reader.seriesCount) else { throw .invalidValue(offset: reader.offset, reason: "series id \(id) out of range") }
-                ids.append(UInt32(id))
-                previous = id
-            }
-            return ids
-        } catch {
-            throw CorruptionError(file: self.reader.path, location: "postings section", cause: error)
-        }
+        try reader.decodeList(entries[index], idArea)
     }
 
     /// The union of the lists of `indices`.

@@ -301,7 +301,8 @@ public final class SegmentReader: Sendable {
         return result
     }
 
-    private func decodeList(_ entry: PostingEntry, _ idArea: ByteReader) throws(CorruptionError) -> [UInt32] {
+    /// The ascending series ids of one postings entry (delta-decoded, each checked against the series count).
+    func decodeList(_ entry: PostingEntry, _ idArea: ByteReader) throws(CorruptionError) -> [UInt32] {
         do throws(FormatError) {
             var reader = try idArea.reader(at: (idArea.offset + entry.listOffset)..<idArea.end)
             var ids: [UInt32] = []
