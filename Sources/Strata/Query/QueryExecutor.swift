@@ -90,7 +90,10 @@ struct QueryExecutor {
             guard next < rowRanges.count, rowRanges[next].lowerBound < rows.upperBound else { continue }
             guard entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
             try checkDeadline()
-            let group = try segment.decodeRowGroup(index, digests: digests)
+            let wanted = groupOf
+            let group = try segment.decodeRowGroup(index, digests: digests) { series, field in
+                field == fieldID && wanted[Int(series)] >= 0
+            }
             statistics.rowGroupsRead += 1
             statistics.rowsRead += group.rowCount
             used.insert(granularity)

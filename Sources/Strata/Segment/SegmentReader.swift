@@ -390,8 +390,10 @@ public final class SegmentReader: Sendable {
         }
     }
 
-    /// Decodes row group `index` into columns.
-    public func decodeRowGroup(_ index: Int, digests: Bool = true) throws(CorruptionError) -> DecodedRowGroup {
+    /// Decodes row group `index` into columns. With `digestWanted`, only rows it accepts (by series id
+    /// and field id) get their digest decoded; the others get an empty placeholder digest.
+    public func decodeRowGroup(_ index: Int, digests: Bool = true,
+                               digestWanted: ((_ series: UInt32, _ field: UInt32) -> Bool)? = nil) throws(CorruptionError) -> DecodedRowGroup {
         let entry = try rowGroup(index)
         var group = DecodedRowGroup(firstRow: entry.firstRow, rowCount: entry.rowCount)
         let n = entry.rowCount
@@ -447,7 +449,10 @@ public final class SegmentReader: Sendable {
         if digests {
             try decode(.digest) { r throws(FormatError) in
                 for i in 0..<n {
-                    if group.counts[i] > 1 {
+                    if let digestWanted, !digestWanted(group.series[i], group.fields[i]) {
+                        if group.counts[i] > 1 { try TDigest.skipBody(&r) }
+                        group.digests.append(TDigest())
+                    } else if group.counts[i] > 1 {
                         let digest = try TDigest(decodingBody: &r)
                         guard digest.count == group.counts[i] else {
                             throw .invalidValue(offset: r.offset, reason: "digest counts \(digest.count) values, row counts \(group.counts[i])")
