@@ -27,6 +27,8 @@ public final class SegmentReader: Sendable {
     private let sections: [Range<Int>]  // payload ranges: fields, series, postings, row groups
     private let verified = Atomic<UInt8>(0)
     private let keyArenaCache = Mutex<ByteStorage?>(nil)
+    private let postingCache = Mutex<(entries: [PostingEntry], idArea: ByteReader)?>(nil)
+    private let fieldNameCache = Mutex<[String]?>(nil)
     private let fieldCount: Int
 
     enum Section: Int, CaseIterable, CustomStringConvertible {
@@ -133,6 +135,13 @@ public final class SegmentReader: Sendable {
 
     /// The field names, in field-id order.
     public func fieldNames() throws(CorruptionError) -> [String] {
+        if let cached = fieldNameCache.withLock({ $0 }) { return cached }
+        let names = try decodeFieldNames()
+        fieldNameCache.withLock { $0 = names }
+        return names
+    }
+
+    private func decodeFieldNames() throws(CorruptionError) -> [String] {
         var reader = try section(.fields)
         do throws(FormatError) {
             let count = Int(try reader.readUInt32())
@@ -243,7 +252,7 @@ public final class SegmentReader: Sendable {
     // MARK: - Postings
 
     /// One postings entry: tag key (empty for the measurement), value, and the list location.
-    struct PostingEntry {
+    struct PostingEntry: Sendable {
         var key: [UInt8]
         var value: [UInt8]
         var listOffset: Int
@@ -252,6 +261,14 @@ public final class SegmentReader: Sendable {
 
     /// Every postings entry, in (key, value) order.
     func postingEntries() throws(CorruptionError) -> (entries: [PostingEntry], idArea: ByteReader) {
+        if let cached = postingCache.withLock({ $0 }) { return cached }
+        let decoded = try decodePostingEntries()
+        postingCache.withLock { $0 = decoded }
+        return decoded
+    }
+
+    /// Decodes the postings entries (cached by ``postingEntries()``: the segment never changes).
+    private func decodePostingEntries() throws(CorruptionError) -> (entries: [PostingEntry], idArea: ByteReader) {
         var reader = try section(.postings)
         do throws(FormatError) {
             let count = Int(try reader.readUInt32())
