@@ -16,8 +16,13 @@ public struct APIWorkload: Sendable {
         public var seed: UInt64 = 42
         /// Timestamp of the first request, ns.
         public var startNanoseconds: Int64 = 1_763_800_000_000_000_000
-        /// Nanoseconds between consecutive requests.
+        /// Nanoseconds between consecutive requests (on average, with `diurnalAmplitude` > 0).
         public var spacingNanoseconds: Int64 = 1_000_000
+        /// Day/night volume curve: request volume at UTC time of day `t` is proportional to
+        /// `1 − a·cos(2π·t / 24 h)` (lowest at 00:00 UTC, highest at 12:00 UTC), with `a` in 0 ... 1.
+        /// 0 (the default) spaces requests evenly. The curve has mean 1 over a day, so whole days still
+        /// hold `day / spacingNanoseconds` requests.
+        public var diurnalAmplitude: Double = 0
         public init() {}
     }
 
@@ -49,6 +54,7 @@ public struct APIWorkload: Sendable {
     private var sequence: Int64 = 0
     private let endpointNames: [[UInt8]]
     private let keyNames: [[UInt8]]
+    private let diurnal: DiurnalClock?
 
     public init(_ options: Options = Options()) {
         self.options = options
@@ -57,10 +63,27 @@ public struct APIWorkload: Sendable {
         keyPopularity = ZipfSampler(count: options.keys, exponent: 1.1)
         endpointNames = (0..<options.endpoints).map { Array("/api/v1/r\($0)".utf8) }
         keyNames = (0..<options.keys).map { Array("key-\($0)".utf8) }
+        diurnal = options.diurnalAmplitude > 0
+            ? DiurnalClock(amplitude: options.diurnalAmplitude, start: options.startNanoseconds) : nil
+    }
+
+    /// The integral of the diurnal volume curve (mean 1 over a day) from `start` to `end`, in ns: with
+    /// `spacingNanoseconds = diurnalWeight(...) / n`, n requests fill exactly `start ..< end`.
+    public static func diurnalWeight(from start: Int64, to end: Int64, amplitude: Double) -> Double {
+        let clock = DiurnalClock(amplitude: amplitude, start: start)
+        return clock.weight(upTo: end)
     }
 
     /// The next request.
     public mutating func nextRequest() -> Request {
+        let timestamp = diurnal.map { $0.timestamp(offset: Double(sequence) * Double(options.spacingNanoseconds)) }
+            ?? options.startNanoseconds + sequence * options.spacingNanoseconds
+        sequence += 1
+        return nextRequest(timestamp: timestamp)
+    }
+
+    /// The next request, stamped `timestamp` instead of the scheduled time (the sequence still advances).
+    public mutating func nextRequest(timestamp: Int64) -> Request {
         let endpoint = endpointPopularity.sample(&random)
         let key = keyPopularity.sample(&random)
         let m = random.nextUnit()
@@ -76,8 +99,6 @@ public struct APIWorkload: Sendable {
         let tenths = max(1, Int((duration * 10).rounded()))
         let requestBytes = 64 + Int(random.next() % 1_024)
         let responseBytes = 128 + Int(_exp(7 + random.nextNormal()))
-        let timestamp = options.startNanoseconds + sequence * options.spacingNanoseconds
-        sequence += 1
         return Request(endpoint: endpoint, method: Self.methods[method], key: key, status: status,
                        durationTenthsMs: tenths, requestBytes: requestBytes, responseBytes: responseBytes, timestamp: timestamp)
     }
@@ -85,6 +106,13 @@ public struct APIWorkload: Sendable {
     /// Appends the next request as one line (with its newline) to `output`.
     public mutating func appendLine(to output: inout [UInt8]) {
         let request = nextRequest()
+        Self.append(request, endpointName: endpointNames[request.endpoint], keyName: keyNames[request.key], to: &output)
+    }
+
+    /// Appends the next request stamped `timestamp` (e.g. the wall clock) as one line to `output`.
+    public mutating func appendLine(to output: inout [UInt8], timestamp: Int64) {
+        sequence += 1
+        let request = nextRequest(timestamp: timestamp)
         Self.append(request, endpointName: endpointNames[request.endpoint], keyName: keyNames[request.key], to: &output)
     }
 
@@ -137,5 +165,63 @@ public struct APIWorkload: Sendable {
             }
             for i in stride(from: count - 1, through: 0, by: -1) { out.append(buffer[i]) }
         }
+    }
+}
+
+/// Maps "flat" time (requests evenly spaced) to wall time whose volume follows `1 − a·cos(2π·t/day)`
+/// over the UTC day: a table of the curve's integral at every minute, inverted by interpolation.
+struct DiurnalClock: Sendable {
+    static let day: Int64 = 86_400_000_000_000
+    static let bin: Int64 = 60_000_000_000
+    /// Integral of the curve from 00:00 UTC to each minute boundary (1,441 entries; the last is `day`).
+    let table: [Double]
+    let startDay: Int64
+    let startWeight: Double
+
+    init(amplitude: Double, start: Int64) {
+        let a = min(max(amplitude, 0), 1)
+        let day = Double(Self.day)
+        table = (0...1440).map { minute in
+            let t = Double(Int64(minute) * Self.bin)
+            return t - a * day / (2 * Double.pi) * _sin(2 * Double.pi * t / day)
+        }
+        let (d, r) = Self.split(start)
+        startDay = d
+        startWeight = Self.interpolate(table, Double(r))
+    }
+
+    static func split(_ t: Int64) -> (Int64, Int64) {
+        var d = t / day, r = t % day
+        if r < 0 { d -= 1; r += day }
+        return (d, r)
+    }
+
+    /// The curve's integral from 00:00 UTC to `tod` ns.
+    static func interpolate(_ table: [Double], _ tod: Double) -> Double {
+        let i = min(Int(tod / Double(bin)), 1439)
+        let fraction = (tod - Double(i) * Double(bin)) / Double(bin)
+        return table[i] + (table[i + 1] - table[i]) * fraction
+    }
+
+    func weight(upTo end: Int64) -> Double {
+        let (d, r) = Self.split(end)
+        return Double(d - startDay) * Double(Self.day) + Self.interpolate(table, Double(r)) - startWeight
+    }
+
+    /// The wall time at which the curve's integral since the start reaches `offset` ns.
+    func timestamp(offset: Double) -> Int64 {
+        let total = startWeight + offset
+        let days = (total / Double(Self.day)).rounded(.down)
+        var r = total - days * Double(Self.day)
+        r = min(max(r, 0), Double(Self.day))
+        var low = 0, high = 1440
+        while high - low > 1 {
+            let mid = (low + high) / 2
+            if table[mid] <= r { low = mid } else { high = mid }
+        }
+        let width = table[low + 1] - table[low]
+        let fraction = width > 0 ? (r - table[low]) / width : 0
+        let tod = Int64(Double(low) * Double(Self.bin) + fraction * Double(Self.bin))
+        return (startDay + Int64(days)) * Self.day + tod
     }
 }

@@ -58,10 +58,12 @@ import Glibc
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 #else
 import Darwin
 @inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Darwin.pow(x, y) }
 @inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Darwin.sin(x) }
 #endif
