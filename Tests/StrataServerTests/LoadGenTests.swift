@@ -22,7 +22,7 @@ func runLoadgen(_ arguments: [String], timeout: TimeInterval = 120) throws -> St
     process.executableURL = try loadgenBinary()
     process.arguments = arguments
     let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("loadgen-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorFile) }
     process.standardError = try FileHandle(forWritingTo: errorFile)
     process.standardOutput = FileHandle.nullDevice
@@ -94,7 +94,7 @@ struct LoadGenTests {
             try runLoadgen(["--http", "http://127.0.0.1:\(server.httpPort)/write", "--lines", "10000",
                             "--batch-size", "3000", "--backfill-days", "0.25", "--seed", "2"])
         } catch {
-            try? server.terminate()
+            _ = try? server.terminate()
             throw error
         }
         let status = try server.terminate()
