@@ -43,12 +43,14 @@ public struct ZipfSampler: Sendable {
     /// A rank drawn with Zipf probabilities.
     public func sample(_ random: inout SeededRandom) -> Int {
         let u = random.nextUnit()
-        var low = 0, high = cumulative.count - 1
-        while low < high {
-            let mid = (low + high) / 2
-            if cumulative[mid] < u { low = mid + 1 } else { high = mid }
+        return cumulative.withUnsafeBufferPointer { table in
+            var low = 0, high = table.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if table[mid] < u { low = mid + 1 } else { high = mid }
+            }
+            return low
         }
-        return low
     }
 }
 
