@@ -116,6 +116,7 @@ struct StrataLoadGen: ParsableCommand {
 
         let sinks: [any Sink]
         var chunkLines = Int.max
+        var chunkBytes = Producer.chunkBytes
         if let file {
             sinks = [try FileSink(path: file)]
         } else if let tcp {
@@ -125,18 +126,19 @@ struct StrataLoadGen: ParsableCommand {
             let url = try HTTPTarget(http!)
             sinks = try (0..<connections).map { _ in try HTTPSink(target: url) }
             chunkLines = batchSize
+            chunkBytes = Int.max  // one POST is exactly --batch-size lines
         }
         if rate > 0 { chunkLines = min(chunkLines, max(1, Int(rate / 100))) }  // ≈ 10 ms of lines per buffer
 
         let failure = FailureBox()
         let threads = sinks.map { sink in
-            Thread { [chunkLines] in
+            Thread { [chunkLines, chunkBytes] in
                 var buffer: [UInt8] = []
                 buffer.reserveCapacity(Producer.chunkBytes + 4_096)
                 do {
                     while failure.error == nil {
                         buffer.removeAll(keepingCapacity: true)
-                        let count = producer.fill(&buffer, maxLines: chunkLines)
+                        let count = producer.fill(&buffer, maxLines: chunkLines, maxBytes: chunkBytes)
                         if count == 0 { break }
                         try sink.write(buffer, lines: count)
                     }
@@ -150,7 +152,7 @@ struct StrataLoadGen: ParsableCommand {
         producer.start(threads: threads.count)
         for thread in threads { thread.stackSize = 1 << 20; thread.start() }
         producer.waitForThreads()
-        let report = producer.report(final: true)
+        let report = producer.report()
         FileHandle.standardError.write(Data((report + "\n").utf8))
         if let error = failure.error {
             FileHandle.standardError.write(Data("strata-loadgen: \(error)\n".utf8))
@@ -192,8 +194,8 @@ final class Producer: @unchecked Sendable {
         lastProgress = startTime
     }
 
-    /// Appends up to `maxLines` lines (and about `chunkBytes`) to `buffer`; 0 when the run is over.
-    func fill(_ buffer: inout [UInt8], maxLines: Int) -> Int {
+    /// Appends up to `maxLines` lines (and about `maxBytes`) to `buffer`; 0 when the run is over.
+    func fill(_ buffer: inout [UInt8], maxLines: Int, maxBytes: Int) -> Int {
         lock.lock()
         defer { lock.unlock() }
         var now = monotonicSeconds()
@@ -212,7 +214,7 @@ final class Producer: @unchecked Sendable {
             }
         }
         var count = 0
-        let limit = Self.chunkBytes
+        let limit = maxBytes
         if live {
             let stamp = wallClockNanoseconds()
             while count < budget, buffer.count < limit {
@@ -247,7 +249,7 @@ final class Producer: @unchecked Sendable {
         lock.unlock()
     }
 
-    func report(final: Bool) -> String {
+    func report() -> String {
         lock.lock()
         defer { lock.unlock() }
         return reportLocked(now: monotonicSeconds())
