@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "StrataCore", targets: ["StrataCore"]),
         .executable(name: "strata", targets: ["strata"]),
         .executable(name: "strata-dump", targets: ["strata-dump"]),
+        .executable(name: "strata-loadgen", targets: ["strata-loadgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,6 +76,13 @@ let package = Package(
             name: "strata-dump",
             dependencies: ["Strata", "StrataCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/strata-dump",
+            swiftSettings: swiftSettings
+        ),
+        /// Load generator: APIWorkload line protocol to a file, TCP ingest or an Influx /write URL.
+        .executableTarget(
+            name: "strata-loadgen",
+            dependencies: ["StrataCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/strata-loadgen",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "StrataIOTests", dependencies: ["StrataIO"], swiftSettings: swiftSettings),

@@ -43,12 +43,14 @@ public struct ZipfSampler: Sendable {
     /// A rank drawn with Zipf probabilities.
     public func sample(_ random: inout SeededRandom) -> Int {
         let u = random.nextUnit()
-        var low = 0, high = cumulative.count - 1
-        while low < high {
-            let mid = (low + high) / 2
-            if cumulative[mid] < u { low = mid + 1 } else { high = mid }
+        return cumulative.withUnsafeBufferPointer { table in
+            var low = 0, high = table.count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if table[mid] < u { low = mid + 1 } else { high = mid }
+            }
+            return low
         }
-        return low
     }
 }
 
@@ -58,10 +60,12 @@ import Glibc
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 @inline(__always) func _exp(_ x: Double) -> Double { Glibc.exp(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 #else
 import Darwin
 @inline(__always) func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) func _cos(_ x: Double) -> Double { Darwin.cos(x) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Darwin.pow(x, y) }
 @inline(__always) func _exp(_ x: Double) -> Double { Darwin.exp(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { Darwin.sin(x) }
 #endif
