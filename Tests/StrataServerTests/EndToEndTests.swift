@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// Waits until `/metrics` reports `metric` ≥ `value` (TCP has no acknowledgements).
-func waitForMetric(_ server: ServerProcess, _ metric: String, atLeast value: Double, timeout: TimeInterval = 30) async throws {
+func waitForMetric(_ server: ServerProcess, _ metric: String, atLeast value: Double, timeout: TimeInterval = 120) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     var last = ""
     while Date() < deadline {
