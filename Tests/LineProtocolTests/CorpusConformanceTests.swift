@@ -17,46 +17,35 @@ struct CorpusConformanceTests {
 
     @Test func decodeCases() throws {
         let corpus = try CorpusLocator.load()
-        var passed = 0
-        var failures: [String] = []
-        var deviatingAsListed = 0
-        for (key, testCase) in corpus.decode.sorted(by: { $0.key < $1.key }) {
-            let problem = Self.decodeProblem(testCase)
-            if Self.decodeDeviations[key] != nil {
-                #expect(problem != nil, "listed deviation \(key) now conforms; remove it from the list")
-                if problem != nil { deviatingAsListed += 1 }
-            } else if let problem {
-                failures.append("\(key): \(problem)")
-            } else {
-                passed += 1
-            }
-        }
-        print("line-protocol corpus decode: \(passed) passed, \(deviatingAsListed) deliberately differing, \(failures.count) failing of \(corpus.decode.count)")
-        for failure in failures.prefix(40) { print("  FAIL \(failure)") }
-        #expect(failures.isEmpty, "\(failures.count) decode cases fail")
-        #expect(corpus.decode.count == 6_615)
+        Self.check(corpus.decode, deviations: Self.decodeDeviations, kind: "decode", expectedCount: 6_615, problem: Self.decodeProblem)
     }
 
     @Test func encodeCases() throws {
         let corpus = try CorpusLocator.load()
+        Self.check(corpus.encode, deviations: Self.encodeDeviations, kind: "encode", expectedCount: 115, problem: Self.encodeProblem)
+    }
+
+    /// Runs every case: each must conform unless listed in `deviations`, and each listed case must still differ.
+    static func check<Case>(_ cases: [String: Case], deviations: [String: String], kind: String, expectedCount: Int,
+                            problem: (Case) -> String?) {
         var passed = 0
         var failures: [String] = []
         var deviatingAsListed = 0
-        for (key, testCase) in corpus.encode.sorted(by: { $0.key < $1.key }) {
-            let problem = Self.encodeProblem(testCase)
-            if Self.encodeDeviations[key] != nil {
-                #expect(problem != nil, "listed deviation \(key) now conforms; remove it from the list")
-                if problem != nil { deviatingAsListed += 1 }
-            } else if let problem {
-                failures.append("\(key): \(problem)")
+        for (key, testCase) in cases.sorted(by: { $0.key < $1.key }) {
+            let difference = problem(testCase)
+            if deviations[key] != nil {
+                #expect(difference != nil, "listed deviation \(key) now conforms; remove it from the list")
+                if difference != nil { deviatingAsListed += 1 }
+            } else if let difference {
+                failures.append("\(key): \(difference)")
             } else {
                 passed += 1
             }
         }
-        print("line-protocol corpus encode: \(passed) passed, \(deviatingAsListed) deliberately differing, \(failures.count) failing of \(corpus.encode.count)")
+        print("line-protocol corpus \(kind): \(passed) passed, \(deviatingAsListed) deliberately differing, \(failures.count) failing of \(cases.count)")
         for failure in failures.prefix(40) { print("  FAIL \(failure)") }
-        #expect(failures.isEmpty, "\(failures.count) encode cases fail")
-        #expect(corpus.encode.count == 115)
+        #expect(failures.isEmpty, "\(failures.count) \(kind) cases fail")
+        #expect(cases.count == expectedCount)
     }
 
     /// `nil` when Strata's parser agrees with the expected output, else a description of the difference.
