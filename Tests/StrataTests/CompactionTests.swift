@@ -213,8 +213,8 @@ struct MultiDayScenario {
             for name in try FileSystem.listDirectory(dir.file(g.name)) { onDisk.insert(g.name + "/" + name) }
         }
         #expect(onDisk == Set(manifest.segments.map(\.relativePath)))
-        #expect(engine.compactionStatistics.drops > 0)
-        #expect(engine.compactionStatistics.bytesDropped > 0)
+        #expect(engine.compactionStatistics.totals.drops > 0)
+        #expect(engine.compactionStatistics.totals.bytesDropped > 0)
     }
 
     /// Crash at each step of a compaction, restart, compact again: every point counted exactly once at

@@ -7,14 +7,8 @@ import StrataIO
 public struct CompactionStatistics: Sendable, Equatable {
     /// Completed compaction passes (``Engine/compact()`` calls).
     public var runs = 0
-    public var rollups = 0
-    public var merges = 0
-    public var drops = 0
-    /// Rows read from source segments by rollups and merges.
-    public var rowsRead = 0
-    public var bytesWritten = 0
-    /// Bytes of segment files deleted by merges and retention.
-    public var bytesDropped = 0
+    /// The work of every completed pass, added up.
+    public var totals = CompactionReport()
     public var errors = 0
     /// Total time spent in compaction passes, seconds.
     public var seconds = 0.0
@@ -25,14 +19,26 @@ public struct CompactionStatistics: Sendable, Equatable {
     public var rollupSeconds: [String: Double] = [:]
 }
 
-/// What one ``Engine/compact()`` pass did.
-public struct CompactionReport: Sendable, Equatable {
+/// What one ``Engine/compact()`` pass did (and, in ``CompactionStatistics/totals``, all of them).
+public struct CompactionReport: Sendable, Equatable, Codable {
     public var rollups = 0
     public var merges = 0
     public var drops = 0
+    /// Rows read from source segments by rollups and merges.
     public var rowsRead = 0
     public var bytesWritten = 0
+    /// Bytes of segment files deleted by merges and retention.
     public var bytesDropped = 0
+
+    /// Adds another report's counts to this one.
+    public mutating func add(_ other: CompactionReport) {
+        rollups += other.rollups
+        merges += other.merges
+        drops += other.drops
+        rowsRead += other.rowsRead
+        bytesWritten += other.bytesWritten
+        bytesDropped += other.bytesDropped
+    }
 }
 
 extension Engine {
@@ -71,12 +77,7 @@ extension Engine {
         let seconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e9
         state.withLock { state in
             state.compaction.runs += 1
-            state.compaction.rollups += report.rollups
-            state.compaction.merges += report.merges
-            state.compaction.drops += report.drops
-            state.compaction.rowsRead += report.rowsRead
-            state.compaction.bytesWritten += report.bytesWritten
-            state.compaction.bytesDropped += report.bytesDropped
+            state.compaction.totals.add(report)
             state.compaction.seconds += seconds
         }
         if report != CompactionReport() {

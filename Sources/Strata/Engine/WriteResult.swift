@@ -36,7 +36,7 @@ public struct RecoveryReport: Sendable, Equatable {
 }
 
 /// What one flush wrote.
-public struct FlushResult: Sendable, Equatable {
+public struct FlushResult: Sendable, Equatable, Codable {
     /// The new segment's path relative to the data directory, or nil when nothing was due.
     public var segment: String?
     /// Bucket rows (series × minute) written.

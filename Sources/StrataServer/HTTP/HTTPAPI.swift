@@ -176,21 +176,8 @@ public struct HTTPAPI: Sendable {
     }
 
     struct CompactReport: Encodable {
-        struct Flush: Encodable {
-            var segment: String?
-            var bucketRows: Int
-            var bytes: Int
-        }
-        struct Compaction: Encodable {
-            var rollups: Int
-            var merges: Int
-            var drops: Int
-            var rowsRead: Int
-            var bytesWritten: Int
-            var bytesDropped: Int
-        }
-        var flush: Flush
-        var compaction: Compaction
+        var flush: FlushResult
+        var compaction: CompactionReport
         var seconds: Double
     }
 
@@ -199,12 +186,7 @@ public struct HTTPAPI: Sendable {
         let started = DispatchTimeNanoseconds.now()
         do {
             let (flush, compaction) = try await pool.runIfActive { (try engine.flush(), try engine.compact()) }
-            let report = CompactReport(
-                flush: .init(segment: flush.segment, bucketRows: flush.bucketRows, bytes: flush.bytes),
-                compaction: .init(rollups: compaction.rollups, merges: compaction.merges, drops: compaction.drops,
-                                  rowsRead: compaction.rowsRead, bytesWritten: compaction.bytesWritten,
-                                  bytesDropped: compaction.bytesDropped),
-                seconds: Double(DispatchTimeNanoseconds.now() - started) / 1e9)
+            let report = CompactReport(flush: flush, compaction: compaction, seconds: Double(DispatchTimeNanoseconds.now() - started) / 1e9)
             return JSON.response(status: .ok, report)
         } catch {
             throw APIError(.internalServerError, "compaction failed", detail: "\(error)")
