@@ -21,35 +21,37 @@ struct Head: Sendable {
     private(set) var statistics = Statistics()
     var limits: HeadLimits
 
-    /// Canonical series key → head-local series id.
-    private var series = ByteKeyTable(capacity: 4096)
+    /// Canonical series key → head-local series id, with each series' most recent bucket.
+    private var series = HeadSeriesTable()
     /// Measurement of each series (for the per-measurement cap).
     private var seriesMeasurement: [String] = []
     private var seriesPerMeasurement: [String: Int] = [:]
     /// Field name → head-local field id.
     private var fieldNames = ByteKeyTable(capacity: 64)
-    /// Fast path: the minute and bucket index a series last wrote to.
-    private var recent: [RecentBucket] = []
-    private var bucketIndex: [BucketKey: Int32] = [:]
-    private var buckets: [HeadBucket] = []
-    /// Per-field aggregates of all buckets, chained per bucket in field order (see ``HeadBucket``); a new
-    /// bucket's fields are allocated side by side, so one bucket's states share cache lines.
-    private var states: [FieldState] = []
     private var fieldCache = FieldKeyCache()
-    /// Values added to `states[i]`'s count/sum/min/max but not yet to its digest: digest updates are
-    /// batched and applied in state order (``foldPendingValues()``), which turns one random memory
-    /// access per value into a sequential pass.
-    private var pendingState: [Int32] = []
-    private var pendingValue: [Double] = []
+    private var bucketIndex = HeadBucketIndex()
+    private var buckets = HeadArray<HeadBucket>(capacity: 4096)
+    /// Count, sum, min and max of every bucket's fields, chained per bucket in field order (see
+    /// ``HeadBucket``); a new bucket's fields are allocated side by side, so they share cache lines.
+    private var summaries = HeadArray<FieldSummary>(capacity: 16_384)
+    /// The t-digest of each entry of `summaries` (same index); extended by ``foldPendingValues()``.
+    private var digests: [TDigest] = []
+    /// Values added to a summary but not yet to its digest: digest updates are batched and applied in
+    /// state order (``foldPendingValues()``), which turns one random memory access per value into a
+    /// sequential pass.
+    private var pending = HeadArray<PendingValue>(capacity: 1 << 16)
     /// Pending values are folded into digests once this many accumulate.
-    static let foldThreshold = 1 << 16
+    static let foldThreshold = 1 << 20
     /// Scratch for building canonical keys without allocating per line.
-    private var keyScratch: [UInt8] = []
-    private var tagOrder: [Int] = []
+    private var keyScratch = HeadArray<UInt8>(capacity: 1024)
+    /// Scratch: a point's tag indices in key order.
+    private var tagOrder = HeadArray<Int32>(capacity: 64)
+    /// Field ids of the current point's fields (`UInt32.max` for string fields): reused while points
+    /// repeat the previous point's field keys, as nearly all do.
+    private var pointFieldIDs: [UInt32] = []
 
     init(limits: HeadLimits) {
         self.limits = limits
-        keyScratch.reserveCapacity(512)
     }
 
     /// Zeroes the counters (after WAL replay, so they count only this run's writes).
@@ -68,8 +70,25 @@ struct Head: Sendable {
     ///     and are skipped silently.
     mutating func apply(_ batch: ParsedBatch, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64 = Int64.min) -> [IngestRejection] {
         var rejections: [IngestRejection] = []
+        batch.bytes.withUnsafeBytes { bytes in
+            batch.tags.withUnsafeBufferPointer { tags in
+                batch.fields.withUnsafeBufferPointer { fields in
+                    let text = BatchText(bytes: bytes, tags: tags, fields: fields)
+                    applyPoints(batch, text, nowSeconds: nowSeconds, walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+                }
+            }
+        }
+        return rejections
+    }
+
+    private mutating func applyPoints(
+        _ batch: ParsedBatch, _ text: BatchText, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64,
+        rejections: inout [IngestRejection]
+    ) {
         let maxFuture = limits.maxFutureSeconds
         let maxAge = limits.maxAgeSeconds
+        var previousFieldStart = -1
+        var numericFields = 0
         for point in batch.points {
             let seconds = Granularity.minute.bucketStart(ofNanoseconds: point.timestamp)
             if seconds < skippingMinutesBefore { continue }
@@ -81,29 +100,35 @@ struct Head: Sendable {
                 reject(&rejections, line: point.line, .timestampTooOld(limitSeconds: maxAge))
                 continue
             }
-            if !hasNumericField(point, in: batch) {
-                statistics.stringFieldsIgnored += Int(point.fieldCount)
+            let fieldStart = Int(point.fieldStart)
+            let fieldCount = Int(point.fieldCount)
+            if previousFieldStart < 0 || !text.sameFieldKeys(fieldStart, previousFieldStart, count: fieldCount, previousCount: pointFieldIDs.count) {
+                numericFields = resolveFieldIDs(text, fieldStart: fieldStart, count: fieldCount)
+            }
+            previousFieldStart = fieldStart
+            if numericFields == 0 {
+                statistics.stringFieldsIgnored += fieldCount
                 statistics.pointsAccepted += 1
                 continue
             }
-            buildCanonicalKey(point, in: batch)
-            let keyRange = 0..<keyScratch.count
+            buildCanonicalKey(point, text)
+            let key = keyScratch.bytes(0..<keyScratch.count)
+            let hash = HeadSeriesTable.hash(key)
             let seriesID: UInt32
-            if let existing = series.id(of: keyScratch, range: keyRange) {
+            if let existing = series.id(of: key, hash: hash) {
                 seriesID = existing
             } else {
                 if let refusal = admitNewSeries(point, in: batch) {
                     reject(&rejections, line: point.line, refusal)
                     continue
                 }
-                seriesID = series.insert(keyScratch, range: keyRange).id
+                seriesID = series.insert(key, hash: hash)
                 seriesMeasurement.append(batch.string(point.measurement))
             }
             let bucket = bucketFor(series: seriesID, minute: seconds, walFile: walFile)
-            aggregateFields(point, in: batch, into: bucket)
+            aggregateFields(text, fieldStart: fieldStart, into: bucket)
             statistics.pointsAccepted += 1
         }
-        return rejections
     }
 
     private mutating func reject(_ list: inout [IngestRejection], line: Int32, _ reason: IngestRejection.Reason) {
@@ -111,53 +136,72 @@ struct Head: Sendable {
         statistics.rejected[reason, default: 0] += 1
     }
 
-    private func hasNumericField(_ point: ParsedPoint, in batch: ParsedBatch) -> Bool {
-        let start = Int(point.fieldStart)
-        for i in start..<(start + Int(point.fieldCount)) where batch.fields[i].kind != .string { return true }
-        return false
+    /// Fills `pointFieldIDs` for the fields at `fieldStart..<fieldStart + count`; returns how many are
+    /// numeric.
+    private mutating func resolveFieldIDs(_ text: BatchText, fieldStart: Int, count: Int) -> Int {
+        pointFieldIDs.removeAll(keepingCapacity: true)
+        var numeric = 0
+        for i in fieldStart..<(fieldStart + count) {
+            let field = text.fields[i]
+            guard field.kind != .string else {
+                pointFieldIDs.append(UInt32.max)
+                continue
+            }
+            let key = text.bytes(field.key)
+            let fieldID: UInt32
+            if let cached = fieldCache.id(of: key) {
+                fieldID = cached
+            } else {
+                fieldID = fieldNames.insert(Array(key), range: 0..<key.count).id
+                fieldCache.insert(key, id: fieldID)
+            }
+            pointFieldIDs.append(fieldID)
+            numeric += 1
+        }
+        return numeric
     }
 
-    /// Writes the canonical key of `point` into `keyScratch` (see ``SeriesKey``).
-    private mutating func buildCanonicalKey(_ point: ParsedPoint, in batch: ParsedBatch) {
-        keyScratch.removeAll(keepingCapacity: true)
-        appendLengthPrefixed(batch.bytes, point.measurement)
+    /// Writes the canonical key of `point` into `keyScratch` (see ``SeriesKey``): tags sorted by key,
+    /// the last of repeated keys winning.
+    private func buildCanonicalKey(_ point: ParsedPoint, _ text: BatchText) {
+        keyScratch.removeAll()
+        appendLengthPrefixed(text.bytes(point.measurement))
         let tagStart = Int(point.tagStart)
         let tagCount = Int(point.tagCount)
         if tagCount == 0 { return }
-        tagOrder.removeAll(keepingCapacity: true)
-        var sorted = true
+        // Insertion sort of the tag indices by key: stable (equal keys keep input order) and, for the
+        // handful of tags a point has, cheaper than anything general.
+        tagOrder.removeAll()
         for i in tagStart..<(tagStart + tagCount) {
-            if let previous = tagOrder.last, !keyPrecedes(batch.tags[previous].key, batch.tags[i].key, batch.bytes) {
-                sorted = false
+            let key = text.bytes(text.tags[i].key)
+            var position = tagOrder.count
+            tagOrder.append(Int32(i))
+            while position > 0 && keyPrecedes(key, text.bytes(text.tags[Int(tagOrder[position - 1])].key)) {
+                tagOrder[position] = tagOrder[position - 1]
+                position -= 1
             }
-            tagOrder.append(i)
+            tagOrder[position] = Int32(i)
         }
-        if !sorted {
-            let bytes = batch.bytes
-            let tags = batch.tags
-            // Stable sort keeps input order among equal keys; the last of equal keys wins below.
-            tagOrder.sort { a, b in
-                keyPrecedes(tags[a].key, tags[b].key, bytes) || (!keyPrecedes(tags[b].key, tags[a].key, bytes) && a < b)
-            }
-        }
-        for (position, index) in tagOrder.enumerated() {
-            if position + 1 < tagOrder.count, keysEqual(batch.tags[index].key, batch.tags[tagOrder[position + 1]].key, batch.bytes) {
+        for position in 0..<tagCount {
+            let index = Int(tagOrder[position])
+            let key = text.bytes(text.tags[index].key)
+            if position + 1 < tagCount, bytesEqual(key, text.bytes(text.tags[Int(tagOrder[position + 1])].key)) {
                 continue  // a repeated tag key: the last occurrence wins
             }
-            appendLengthPrefixed(batch.bytes, batch.tags[index].key)
-            appendLengthPrefixed(batch.bytes, batch.tags[index].value)
+            appendLengthPrefixed(key)
+            appendLengthPrefixed(text.bytes(text.tags[index].value))
         }
     }
 
-    private mutating func appendLengthPrefixed(_ bytes: [UInt8], _ range: ByteRange) {
-        var length = UInt64(range.count)
+    @inline(__always)
+    private func appendLengthPrefixed(_ part: UnsafeRawBufferPointer) {
+        var length = UInt64(part.count)
         while length >= 0x80 {
             keyScratch.append(UInt8(truncatingIfNeeded: length) | 0x80)
             length >>= 7
         }
         keyScratch.append(UInt8(length))
-        let start = Int(range.start)
-        keyScratch.append(contentsOf: bytes[start..<(start + Int(range.count))])
+        keyScratch.append(contentsOf: part)
     }
 
     private mutating func admitNewSeries(_ point: ParsedPoint, in batch: ParsedBatch) -> IngestRejection.Reason? {
@@ -175,27 +219,33 @@ struct Head: Sendable {
         return nil
     }
 
+    /// The bucket of (`seriesID`, `minute`), created when missing. A series' record holds its latest
+    /// bucket, which is where nearly every point goes; a later minute is a new bucket without a lookup
+    /// (no bucket of the series is later than its latest), and only earlier minutes search the index.
+    @inline(__always)
     private mutating func bucketFor(series seriesID: UInt32, minute: Int64, walFile: UInt64) -> Int {
         let s = Int(seriesID)
-        while recent.count <= s { recent.append(RecentBucket()) }
-        if recent[s].minute == minute { return Int(recent[s].bucket) }
-        let key = BucketKey(series: seriesID, minute: minute)
-        let index: Int
-        if let existing = bucketIndex[key] {
-            index = Int(existing)
-        } else {
-            index = buckets.count
-            buckets.append(HeadBucket(series: seriesID, minute: minute, firstWALFile: walFile))
-            bucketIndex[key] = Int32(index)
+        let recent = series.records[s]
+        if recent.recentMinute == minute { return Int(recent.recentBucket) }
+        if minute < recent.recentMinute, let existing = bucketIndex.bucket(series: seriesID, minute: minute) {
+            return Int(existing)
         }
-        if minute >= recent[s].minute { recent[s] = RecentBucket(minute: minute, bucket: Int32(index)) }
+        let index = buckets.count
+        buckets.append(HeadBucket(series: seriesID, minute: minute, firstWALFile: walFile))
+        bucketIndex.insert(series: seriesID, minute: minute, bucket: Int32(index))
+        if minute > recent.recentMinute {
+            series.records[s].recentMinute = minute
+            series.records[s].recentBucket = Int32(index)
+        }
         return index
     }
 
-    private mutating func aggregateFields(_ point: ParsedPoint, in batch: ParsedBatch, into bucket: Int) {
-        let start = Int(point.fieldStart)
-        for i in start..<(start + Int(point.fieldCount)) {
-            let field = batch.fields[i]
+    @inline(__always)
+    private mutating func aggregateFields(_ text: BatchText, fieldStart: Int, into bucket: Int) {
+        // Fields usually arrive in the order of the bucket's chain: look after the last match first.
+        var hint: Int32 = buckets[bucket].firstState
+        for j in 0..<pointFieldIDs.count {
+            let field = text.fields[fieldStart + j]
             let value: Double
             switch field.kind {
             case .float: value = Double(bitPattern: field.bits)
@@ -210,58 +260,68 @@ struct Head: Sendable {
                 statistics.nonFiniteValuesIgnored += 1
                 continue
             }
-            let keyStart = Int(field.key.start)
-            let keyRange = keyStart..<(keyStart + Int(field.key.count))
-            let fieldID: UInt32
-            if let cached = fieldCache.id(of: batch.bytes, keyRange) {
-                fieldID = cached
+            let fieldID = pointFieldIDs[j]
+            var index: Int32
+            if hint >= 0 && summaries[Int(hint)].field == fieldID {
+                index = hint
             } else {
-                fieldID = fieldNames.insert(batch.bytes, range: keyRange).id
-                fieldCache.insert(batch.bytes, keyRange, id: fieldID)
+                index = buckets[bucket].firstState
+                var last: Int32 = -1
+                while index >= 0 && summaries[Int(index)].field != fieldID {
+                    last = index
+                    index = summaries[Int(index)].next
+                }
+                if index < 0 {
+                    index = Int32(summaries.count)
+                    summaries.append(FieldSummary(field: fieldID))
+                    if last >= 0 { summaries[Int(last)].next = index } else { buckets[bucket].firstState = index }
+                }
             }
-            var index = buckets[bucket].firstState
-            var last: Int32 = -1
-            while index >= 0 && states[Int(index)].field != fieldID {
-                last = index
-                index = states[Int(index)].next
-            }
-            if index >= 0 {
-                states[Int(index)].aggregate.addSummary(value)
-                pendingState.append(index)
-                pendingValue.append(value)
-            } else {
-                let new = Int32(states.count)
-                var aggregate = FieldAggregate()
-                aggregate.addSummary(value)
-                states.append(FieldState(aggregate: aggregate, field: fieldID, next: -1))
-                pendingState.append(new)
-                pendingValue.append(value)
-                if last >= 0 { states[Int(last)].next = new } else { buckets[bucket].firstState = new }
-            }
+            summaries[Int(index)].add(value)
+            hint = summaries[Int(index)].next
+            pending.append(PendingValue(state: index, value: value))
             statistics.valuesAggregated += 1
         }
-        if pendingState.count >= Self.foldThreshold { foldPendingValues() }
+        if pending.count >= Self.foldThreshold { foldPendingValues() }
     }
 
     /// Adds every pending value to its state's digest, grouped by state (a counting sort by state
     /// index, then one pass over the states in memory order).
     mutating func foldPendingValues() {
-        guard !pendingState.isEmpty else { return }
-        var offsets = [Int32](repeating: 0, count: states.count + 1)
-        for index in pendingState { offsets[Int(index) + 1] += 1 }
-        for i in 0..<states.count { offsets[i + 1] += offsets[i] }
-        var cursor = offsets
-        var grouped = [Double](repeating: 0, count: pendingValue.count)
-        for (i, index) in pendingState.enumerated() {
-            let position = Int(cursor[Int(index)])
-            grouped[position] = pendingValue[i]
-            cursor[Int(index)] += 1
+        if digests.count < summaries.count {
+            digests.append(contentsOf: repeatElement(TDigest(), count: summaries.count - digests.count))
         }
-        for state in 0..<states.count where offsets[state] < offsets[state + 1] {
-            for position in Int(offsets[state])..<Int(offsets[state + 1]) { states[state].aggregate.digest.add(grouped[position]) }
+        guard !pending.isEmpty else { return }
+        let stateCount = summaries.count
+        // Counting sort of the pending values by state: offsets[s]..<offsets[s + 1] are state s's values.
+        var offsets = [Int32](repeating: 0, count: stateCount + 1)
+        var grouped = [Double](repeating: 0, count: pending.count)
+        pending.withUnsafeBufferPointer { pending in
+            offsets.withUnsafeMutableBufferPointer { offsets in
+                for entry in pending { offsets[Int(entry.state) + 1] += 1 }
+                for i in 0..<stateCount { offsets[i + 1] += offsets[i] }
+                var cursor = Array(offsets)
+                cursor.withUnsafeMutableBufferPointer { cursor in
+                    grouped.withUnsafeMutableBufferPointer { grouped in
+                        for entry in pending {
+                            let state = Int(entry.state)
+                            grouped[Int(cursor[state])] = entry.value
+                            cursor[state] += 1
+                        }
+                    }
+                }
+            }
         }
-        pendingState.removeAll(keepingCapacity: true)
-        pendingValue.removeAll(keepingCapacity: true)
+        offsets.withUnsafeBufferPointer { offsets in
+            grouped.withUnsafeBufferPointer { grouped in
+                digests.withUnsafeMutableBufferPointer { digests in
+                    for state in 0..<stateCount where offsets[state] < offsets[state + 1] {
+                        for position in Int(offsets[state])..<Int(offsets[state + 1]) { digests[state].add(grouped[position]) }
+                    }
+                }
+            }
+        }
+        pending.removeAll()
     }
 
     // MARK: - Draining
@@ -273,100 +333,136 @@ struct Head: Sendable {
 
     /// Removes every bucket whose minute starts before `cutoffSeconds` and returns them unconverted:
     /// cheap (array moves and the rebuild of what stays), so callers holding a lock convert the
-    /// drained buckets to rows after releasing it.
+    /// drained buckets to rows after releasing it. The set keeps the head's old state arrays; the head
+    /// continues with new ones.
     mutating func drainBuckets(before cutoffSeconds: Int64) -> HeadBucketSet {
         foldPendingValues()
         var drained: [HeadBucket] = []
         var kept: [HeadBucket] = []
         kept.reserveCapacity(buckets.count)
-        for bucket in buckets {
-            if bucket.minute < cutoffSeconds { drained.append(bucket) } else { kept.append(bucket) }
+        buckets.withUnsafeBufferPointer { buckets in
+            for bucket in buckets {
+                if bucket.minute < cutoffSeconds { drained.append(bucket) } else { kept.append(bucket) }
+            }
         }
-        let set = HeadBucketSet(buckets: drained, states: states, series: series, fieldNames: fieldNames)
+        let set = HeadBucketSet(buckets: drained, summaries: summaries, digests: digests, series: series, fieldNames: fieldNames)
         rebuild(keeping: kept)
         return set
     }
 
-    /// Rebuilds the series table around the buckets that stay, so that series with no open bucket stop
-    /// counting against the series caps ("active series" are those with data in the head).
+    /// Rebuilds the series table and state arrays around the buckets that stay, so that series with no
+    /// open bucket stop counting against the series caps ("active series" are those with data in the
+    /// head). Everything is built new: a drained ``HeadBucketSet`` may still read the old arrays.
     private mutating func rebuild(keeping keptBuckets: [HeadBucket]) {
-        precondition(pendingState.isEmpty, "fold pending values before rebuilding the head")
-        // Compact the state arrays to the kept buckets' chains.
+        precondition(pending.isEmpty, "fold pending values before rebuilding the head")
+        // Copy the kept buckets' chains, each bucket's states side by side.
         var kept = keptBuckets
-        var newStates: [FieldState] = []
+        let newSummaries = HeadArray<FieldSummary>(capacity: max(16_384, kept.count * 3))
+        var newDigests: [TDigest] = []
+        newDigests.reserveCapacity(kept.count * 3)
         for b in kept.indices {
             var index = kept[b].firstState
             var previous: Int32 = -1
             while index >= 0 {
-                var entry = states[Int(index)]
+                var entry = summaries[Int(index)]
                 let next = entry.next
                 entry.next = -1
-                newStates.append(entry)
-                let position = Int32(newStates.count - 1)
-                if previous >= 0 { newStates[Int(previous)].next = position } else { kept[b].firstState = position }
+                newSummaries.append(entry)
+                newDigests.append(digests[Int(index)])
+                let position = Int32(newSummaries.count - 1)
+                if previous >= 0 { newSummaries[Int(previous)].next = position } else { kept[b].firstState = position }
                 previous = position
                 index = next
             }
         }
-        states = newStates
-        var newSeries = ByteKeyTable(capacity: max(4096, kept.count))
+        summaries = newSummaries
+        digests = newDigests
+        var newSeries = HeadSeriesTable(capacity: max(4096, kept.count))
         var newMeasurement: [String] = []
         var remap: [UInt32: UInt32] = [:]
         seriesPerMeasurement.removeAll(keepingCapacity: true)
-        buckets = kept
-        for i in buckets.indices {
-            let old = buckets[i].series
+        let newBuckets = HeadArray<HeadBucket>(capacity: max(4096, kept.count))
+        bucketIndex = HeadBucketIndex(capacity: max(4096, kept.count))
+        for var bucket in kept {
+            let old = bucket.series
             if let mapped = remap[old] {
-                buckets[i].series = mapped
-                continue
+                bucket.series = mapped
+            } else {
+                let key = series.key(old)
+                let mapped = key.withUnsafeBytes { newSeries.insert($0, hash: HeadSeriesTable.hash($0)) }
+                remap[old] = mapped
+                let measurement = seriesMeasurement[Int(old)]
+                newMeasurement.append(measurement)
+                seriesPerMeasurement[measurement, default: 0] += 1
+                bucket.series = mapped
             }
-            let key = series.key(old)
-            let mapped = newSeries.insert(key, range: 0..<key.count).id
-            remap[old] = mapped
-            let measurement = seriesMeasurement[Int(old)]
-            newMeasurement.append(measurement)
-            seriesPerMeasurement[measurement, default: 0] += 1
-            buckets[i].series = mapped
+            let index = Int32(newBuckets.count)
+            bucketIndex.insert(series: bucket.series, minute: bucket.minute, bucket: index)
+            newBuckets.append(bucket)
+            // Each series' record points at its latest bucket (see `bucketFor`).
+            if bucket.minute > newSeries.records[Int(bucket.series)].recentMinute {
+                newSeries.records[Int(bucket.series)].recentMinute = bucket.minute
+                newSeries.records[Int(bucket.series)].recentBucket = index
+            }
         }
         series = newSeries
         seriesMeasurement = newMeasurement
-        recent = [RecentBucket](repeating: RecentBucket(), count: newMeasurement.count)
-        bucketIndex.removeAll(keepingCapacity: true)
-        for (index, bucket) in buckets.enumerated() {
-            bucketIndex[BucketKey(series: bucket.series, minute: bucket.minute)] = Int32(index)
-        }
+        buckets = newBuckets
     }
 
     /// Copies of every bucket as rows (for queries over the head), optionally only from `minSeconds` on.
     mutating func rows(from minSeconds: Int64 = Int64.min) -> [BucketRow] {
         foldPendingValues()
-        return HeadBucketSet(buckets: buckets.filter { $0.minute >= minSeconds }, states: states, series: series, fieldNames: fieldNames).rows()
+        var selected: [HeadBucket] = []
+        buckets.withUnsafeBufferPointer { selected = $0.filter { $0.minute >= minSeconds } }
+        return HeadBucketSet(buckets: selected, summaries: summaries, digests: digests, series: series, fieldNames: fieldNames).rows()
     }
 
     /// The smallest WAL file number any open bucket depends on, or nil when the head is empty.
-    var oldestWALFileInUse: UInt64? { buckets.lazy.map(\.firstWALFile).min() }
+    var oldestWALFileInUse: UInt64? { buckets.withUnsafeBufferPointer { $0.lazy.map(\.firstWALFile).min() } }
 
     /// The earliest and latest open minute, or nil when empty.
     var minuteRange: ClosedRange<Int64>? {
-        guard let low = buckets.lazy.map(\.minute).min(), let high = buckets.lazy.map(\.minute).max() else { return nil }
-        return low...high
+        buckets.withUnsafeBufferPointer { buckets in
+            guard let low = buckets.lazy.map(\.minute).min(), let high = buckets.lazy.map(\.minute).max() else { return nil }
+            return low...high
+        }
     }
 
 }
 
-private func keyPrecedes(_ a: ByteRange, _ b: ByteRange, _ bytes: [UInt8]) -> Bool {
-    let aStart = Int(a.start), bStart = Int(b.start)
-    let n = min(Int(a.count), Int(b.count))
+/// Raw views of a parsed batch's text, tags and fields for the duration of ``Head/apply``.
+private struct BatchText {
+    let bytes: UnsafeRawBufferPointer
+    let tags: UnsafeBufferPointer<ParsedTag>
+    let fields: UnsafeBufferPointer<ParsedField>
+
+    @inline(__always)
+    func bytes(_ range: ByteRange) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[Int(range.start)..<(Int(range.start) + Int(range.count))])
+    }
+
+    /// Whether the `count` fields at `start` have the same keys, in order, as the `previousCount`
+    /// fields at `previousStart`.
+    @inline(__always)
+    func sameFieldKeys(_ start: Int, _ previousStart: Int, count: Int, previousCount: Int) -> Bool {
+        guard count == previousCount else { return false }
+        for j in 0..<count {
+            let a = fields[start + j], b = fields[previousStart + j]
+            if (a.kind == .string) != (b.kind == .string) { return false }
+            if !bytesEqual(bytes(a.key), bytes(b.key)) { return false }
+        }
+        return true
+    }
+}
+
+/// Whether byte string `a` sorts before `b` (bytewise, a prefix first).
+@inline(__always)
+private func keyPrecedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    let n = min(a.count, b.count)
     for i in 0..<n {
-        let x = bytes[aStart + i], y = bytes[bStart + i]
+        let x = a[i], y = b[i]
         if x != y { return x < y }
     }
     return a.count < b.count
-}
-
-private func keysEqual(_ a: ByteRange, _ b: ByteRange, _ bytes: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    let aStart = Int(a.start), bStart = Int(b.start)
-    for i in 0..<Int(a.count) where bytes[aStart + i] != bytes[bStart + i] { return false }
-    return true
 }

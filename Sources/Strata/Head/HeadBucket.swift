@@ -1,9 +1,8 @@
 import StrataCore
 
 /// The open state of one series for one UTC minute in the head. Its per-field aggregates live in the
-/// head's flat state arrays, chained from ``firstState`` (one array for all buckets keeps the hot path
-/// to a single copy-on-write check per value).
-struct HeadBucket: Sendable {
+/// head's flat state arrays (``FieldSummary`` and digests at the same index), chained from ``firstState``.
+struct HeadBucket: BitwiseCopyable, Sendable {
     /// Head-local series id (index into the head's series table).
     var series: UInt32
     /// Bucket start, Unix seconds (a multiple of 60).
@@ -21,60 +20,60 @@ struct HeadBucket: Sendable {
     }
 }
 
-/// Key of the head's (series, minute) → bucket map.
-struct BucketKey: Hashable, Sendable {
-    var series: UInt32
-    var minute: Int64
-}
-
 /// The last few field keys seen and their ids: most lines repeat the same handful of field names, so
-/// a byte comparison against these avoids hashing the key for every value.
+/// a byte comparison against these avoids hashing the key.
 struct FieldKeyCache: Sendable {
     private var keys: [[UInt8]] = []
     private var ids: [UInt32] = []
     private var next = 0
     static let capacity = 16
 
-    /// The id cached for the key `bytes[range]`, if any.
-    @inline(__always)
-    func id(of bytes: [UInt8], _ range: Range<Int>) -> UInt32? {
-        let count = range.count
-        for (slot, key) in keys.enumerated() where key.count == count {
-            var equal = true
-            var i = range.lowerBound
-            for byte in key {
-                if bytes[i] != byte { equal = false; break }
-                i += 1
-            }
-            if equal { return ids[slot] }
+    /// The id cached for `key`, if any.
+    func id(of key: UnsafeRawBufferPointer) -> UInt32? {
+        for (slot, cached) in keys.enumerated() where cached.count == key.count {
+            if cached.withUnsafeBytes({ bytesEqual($0, key) }) { return ids[slot] }
         }
         return nil
     }
 
-    mutating func insert(_ bytes: [UInt8], _ range: Range<Int>, id: UInt32) {
-        let key = Array(bytes[range])
+    mutating func insert(_ key: UnsafeRawBufferPointer, id: UInt32) {
         if keys.count < Self.capacity {
-            keys.append(key)
+            keys.append(Array(key))
             ids.append(id)
         } else {
-            keys[next] = key
+            keys[next] = Array(key)
             ids[next] = id
             next = (next + 1) % Self.capacity
         }
     }
 }
 
-/// One field's aggregate in a head bucket, and the next field state of the same bucket (-1: none).
-struct FieldState: Sendable {
-    var aggregate: FieldAggregate
+/// Count, sum, min and max of one field in one head bucket, and the next field state of the same
+/// bucket (-1: none). The field's digest is kept apart (``Head``), so this record is plain data.
+struct FieldSummary: BitwiseCopyable, Sendable {
+    var count: UInt64 = 0
+    var sum: Double = 0
+    var min: Double = .infinity
+    var max: Double = -.infinity
     var field: UInt32
-    var next: Int32
+    var next: Int32 = -1
+
+    init(field: UInt32) { self.field = field }
+
+    /// Adds one finite value.
+    @inline(__always)
+    mutating func add(_ value: Double) {
+        count += 1
+        sum += value
+        if value < min { min = value }
+        if value > max { max = value }
+    }
 }
 
-/// The bucket a series wrote to last (the ingest fast path: most points land in the current minute).
-struct RecentBucket: Sendable {
-    var minute: Int64 = Int64.min
-    var bucket: Int32 = -1
+/// A value waiting to be added to the digest of state `state`.
+struct PendingValue: BitwiseCopyable, Sendable {
+    var state: Int32
+    var value: Double
 }
 
 /// Buckets taken out of (or copied from) the head, with what is needed to turn them into rows: the
@@ -82,8 +81,9 @@ struct RecentBucket: Sendable {
 /// flush, so the engine does it outside its lock.
 struct HeadBucketSet: Sendable {
     let buckets: [HeadBucket]
-    let states: [FieldState]
-    let series: ByteKeyTable
+    let summaries: HeadArray<FieldSummary>
+    let digests: [TDigest]
+    let series: HeadSeriesTable
     let fieldNames: ByteKeyTable
 
     /// Number of buckets.
@@ -107,18 +107,19 @@ struct HeadBucketSet: Sendable {
             var fields: [NamedAggregate] = []
             var index = bucket.firstState
             while index >= 0 {
-                let state = states[Int(index)]
-                var aggregate = state.aggregate
-                aggregate.digest.compress()
+                let summary = summaries[Int(index)]
+                var digest = digests[Int(index)]
+                digest.compress()
                 let name: String
-                if let cached = names[state.field] {
+                if let cached = names[summary.field] {
                     name = cached
                 } else {
-                    name = String(decoding: fieldNames.key(state.field), as: UTF8.self)
-                    names[state.field] = name
+                    name = String(decoding: fieldNames.key(summary.field), as: UTF8.self)
+                    names[summary.field] = name
                 }
+                let aggregate = FieldAggregate(count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digest)
                 fields.append(NamedAggregate(name: name, aggregate: aggregate))
-                index = state.next
+                index = summary.next
             }
             rows.append(BucketRow(series: key, start: bucket.minute, fields: fields))
         }

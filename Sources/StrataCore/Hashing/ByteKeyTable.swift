@@ -93,7 +93,9 @@ public struct ByteKeyTable: Sendable {
         bytes.withUnsafeBytes { hash(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    /// The hash of `bytes` (the same function as ``hash(_:range:)``).
+    @inlinable
+    public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         var i = 0
         let n = bytes.count
@@ -112,6 +114,7 @@ public struct ByteKeyTable: Sendable {
         return mix(h ^ tail, 0xE703_7ED1_A0B4_28DB)
     }
 
+    @usableFromInline @inline(__always)
     static func mix(_ a: UInt64, _ b: UInt64) -> UInt64 {
         let product = a.multipliedFullWidth(by: b)
         return product.high ^ product.low

@@ -45,7 +45,8 @@ public final class IngestServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 4096, initial: 65_536, maximum: 1 << 20))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IngestHandler(server: self))
@@ -171,19 +172,26 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
                                 metadata: ["remote": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"])
     }
 
-    /// Stores the pending batch, or asks for more bytes when there is none.
+    /// Bytes of complete lines a connection gathers while its previous batch is being stored; reading
+    /// pauses beyond this (backpressure). Reading ahead makes the next batch large, so one WAL append,
+    /// one fsync and one trip through the engine lock cover many lines.
+    static let readAheadBytes = 4 << 20
+
+    /// Stores the pending batch when no store is in flight, and keeps reading up to the read-ahead bound.
     private func pump(context: ChannelHandlerContext) {
-        guard !writing else { return }
-        if framer.hasBatch {
-            store(context: context)
-        } else if inputClosed {
-            if registered { server.connectionFinished(connectionID) }
-            registered = false
-        } else if stopReading {
-            finishAndClose(context: context)
-        } else {
-            context.read()
+        if !writing {
+            if framer.hasBatch {
+                store(context: context)
+            } else if inputClosed {
+                if registered { server.connectionFinished(connectionID) }
+                registered = false
+                return
+            } else if stopReading {
+                finishAndClose(context: context)
+                return
+            }
         }
+        if !inputClosed && !stopReading && framer.batch.count < Self.readAheadBytes { context.read() }
     }
 
     private func finishAndClose(context: ChannelHandlerContext) {
