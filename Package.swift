@@ -37,10 +37,12 @@ let package = Package(
         .target(name: "StrataIO", dependencies: ["CLZ4"], swiftSettings: swiftSettings),
         /// Pure values and codecs: line protocol, t-digest, aggregates, series keys.
         .target(name: "StrataCore", dependencies: ["StrataIO"], swiftSettings: swiftSettings),
+        // One inline C function: a cache prefetch hint for the head's lookups (Swift has none).
+        .target(name: "CPrefetch"),
         /// The engine library.
         .target(
             name: "Strata",
-            dependencies: ["StrataCore", "StrataIO", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataCore", "StrataIO", "CPrefetch", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         /// The system zlib, for gzip request bodies (server only).

@@ -69,14 +69,15 @@ public final class Engine: Sendable {
         LineProtocolParser(precision: precision, limits: configuration.parseLimits).parse(lines, defaultTimestamp: timestamp, into: &batch)
         var result = WriteResult(linesRead: batch.linesRead, pointsAccepted: 0, parseErrors: batch.errors, rejections: [])
         guard !batch.points.isEmpty else { return result }
-        // Frame (and LZ4-compress) the WAL record before taking the engine lock.
+        // Frame (and LZ4-compress) the WAL record and build the series keys before taking the engine lock.
         let frame = WALFile.frame(WALRecord(precision: precision, defaultTimestamp: timestamp, receivedAt: now, lines: lines))
+        let keys = SeriesKeyBatch(batch)
         let lsn = try state.withLock { state throws -> WriteAheadLog.LSN in
             guard !state.closed else { throw EngineError.closed }
             let (lsn, file) = try wal.append(frame: frame)
             try configuration.faultInjector?(.afterWALAppend)
             let before = state.head.statistics.pointsAccepted
-            result.rejections = state.head.apply(batch, nowSeconds: now, walFile: file)
+            result.rejections = state.head.apply(batch, keys: keys, nowSeconds: now, walFile: file)
             result.pointsAccepted = state.head.statistics.pointsAccepted - before
             return lsn
         }

@@ -1,3 +1,4 @@
+import CPrefetch
 import StrataCore
 import StrataIO
 
@@ -42,10 +43,8 @@ struct Head: Sendable {
     private var pending = HeadArray<PendingValue>(capacity: 1 << 16)
     /// Pending values are folded into digests once this many accumulate.
     static let foldThreshold = 1 << 20
-    /// Scratch for building canonical keys without allocating per line.
-    private var keyScratch = HeadArray<UInt8>(capacity: 1024)
-    /// Scratch: a point's tag indices in key order.
-    private var tagOrder = HeadArray<Int32>(capacity: 64)
+    /// Scratch: per point of the current chunk, its series id, then its bucket index (-1: skipped).
+    private var chunkSeries = HeadArray<Int32>(capacity: Head.chunkSize)
     /// Field ids of the current point's fields (`UInt32.max` for string fields): reused while points
     /// repeat the previous point's field keys, as nearly all do.
     private var pointFieldIDs: [UInt32] = []
@@ -64,83 +63,114 @@ struct Head: Sendable {
 
     /// Aggregates every point of `batch`; returns the points refused (future/old timestamps, series caps).
     /// - Parameters:
+    ///   - keys: the batch's series keys, when the caller built them already (outside its lock).
     ///   - nowSeconds: the engine clock, Unix seconds.
     ///   - walFile: the WAL file the batch was logged in (see ``HeadBucket/firstWALFile``).
     ///   - skippingMinutesBefore: on WAL replay, points of minutes before this are already in segments
     ///     and are skipped silently.
-    mutating func apply(_ batch: ParsedBatch, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64 = Int64.min) -> [IngestRejection] {
+    mutating func apply(
+        _ batch: ParsedBatch, keys: SeriesKeyBatch? = nil, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64 = Int64.min
+    ) -> [IngestRejection] {
+        let keys = keys ?? SeriesKeyBatch(batch)
+        precondition(keys.count == batch.points.count, "series keys of another batch")
         var rejections: [IngestRejection] = []
         batch.bytes.withUnsafeBytes { bytes in
             batch.tags.withUnsafeBufferPointer { tags in
                 batch.fields.withUnsafeBufferPointer { fields in
                     let text = BatchText(bytes: bytes, tags: tags, fields: fields)
-                    applyPoints(batch, text, nowSeconds: nowSeconds, walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+                    applyPoints(batch, text, keys, nowSeconds: nowSeconds, walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
                 }
             }
         }
         return rejections
     }
 
+    /// Points are taken in chunks, each in passes that first prefetch what the next pass reads (hash
+    /// slots; keys and series records; latest buckets; field states), so the cache misses of a chunk's
+    /// points overlap instead of following one another.
     private mutating func applyPoints(
-        _ batch: ParsedBatch, _ text: BatchText, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64,
+        _ batch: ParsedBatch, _ text: BatchText, _ keys: SeriesKeyBatch, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64,
         rejections: inout [IngestRejection]
     ) {
         let maxFuture = limits.maxFutureSeconds
         let maxAge = limits.maxAgeSeconds
         var previousFieldStart = -1
-        var numericFields = 0
-        for point in batch.points {
-            let seconds = Granularity.minute.bucketStart(ofNanoseconds: point.timestamp)
-            if seconds < skippingMinutesBefore { continue }
-            if point.timestamp / 1_000_000_000 > nowSeconds + maxFuture {
-                reject(&rejections, line: point.line, .timestampInFuture(limitSeconds: maxFuture))
-                continue
-            }
-            if let maxAge, seconds + 60 <= nowSeconds - maxAge {
-                reject(&rejections, line: point.line, .timestampTooOld(limitSeconds: maxAge))
-                continue
-            }
-            let fieldStart = Int(point.fieldStart)
-            let fieldCount = Int(point.fieldCount)
-            if previousFieldStart < 0 || !text.sameFieldKeys(fieldStart, previousFieldStart, count: fieldCount, previousCount: pointFieldIDs.count) {
-                numericFields = resolveFieldIDs(text, fieldStart: fieldStart, count: fieldCount)
-            }
-            previousFieldStart = fieldStart
-            if numericFields == 0 {
-                statistics.stringFieldsIgnored += fieldCount
-                statistics.pointsAccepted += 1
-                continue
-            }
-            buildCanonicalKey(point, text)
-            let key = keyScratch.bytes(0..<keyScratch.count)
-            let hash = HeadSeriesTable.hash(key)
-            let seriesID: UInt32
-            if let existing = series.id(of: key, hash: hash) {
-                seriesID = existing
-            } else {
-                if let refusal = admitNewSeries(point, in: batch) {
-                    reject(&rejections, line: point.line, refusal)
+        let points = batch.points
+        var chunkStart = 0
+        while chunkStart < points.count {
+            let chunkEnd = min(chunkStart + Self.chunkSize, points.count)
+            for i in chunkStart..<chunkEnd { series.prefetchSlot(hash: keys.hashes[i]) }
+            for i in chunkStart..<chunkEnd { series.prefetchSeries(hash: keys.hashes[i]) }
+            // Checks and series resolution, in point order (rejections and series admission are ordered).
+            chunkSeries.removeAll()
+            for i in chunkStart..<chunkEnd {
+                let point = points[i]
+                chunkSeries.append(-1)
+                let seconds = Granularity.minute.bucketStart(ofNanoseconds: point.timestamp)
+                if seconds < skippingMinutesBefore { continue }
+                if point.timestamp / 1_000_000_000 > nowSeconds + maxFuture {
+                    reject(&rejections, line: point.line, .timestampInFuture(limitSeconds: maxFuture))
                     continue
                 }
-                seriesID = series.insert(key, hash: hash)
-                seriesMeasurement.append(batch.string(point.measurement))
+                if let maxAge, seconds + 60 <= nowSeconds - maxAge {
+                    reject(&rejections, line: point.line, .timestampTooOld(limitSeconds: maxAge))
+                    continue
+                }
+                if !text.hasNumericField(point) {
+                    statistics.stringFieldsIgnored += Int(point.fieldCount)
+                    statistics.pointsAccepted += 1
+                    continue
+                }
+                let key = keys.key(i)
+                let hash = keys.hashes[i]
+                let seriesID: UInt32
+                if let existing = series.id(of: key, hash: hash) {
+                    seriesID = existing
+                } else {
+                    if let refusal = admitNewSeries(point, in: batch) {
+                        reject(&rejections, line: point.line, refusal)
+                        continue
+                    }
+                    seriesID = series.insert(key, hash: hash)
+                    seriesMeasurement.append(batch.string(point.measurement))
+                }
+                chunkSeries[i - chunkStart] = Int32(seriesID)
+                strata_prefetch(buckets.address(Int(series.records[Int(seriesID)].recentBucket)))
             }
-            let bucket = bucketFor(series: seriesID, minute: seconds, walFile: walFile)
-            aggregateFields(text, fieldStart: fieldStart, into: bucket)
-            statistics.pointsAccepted += 1
+            // Buckets.
+            for i in chunkStart..<chunkEnd where chunkSeries[i - chunkStart] >= 0 {
+                let seconds = Granularity.minute.bucketStart(ofNanoseconds: points[i].timestamp)
+                let bucket = bucketFor(series: UInt32(chunkSeries[i - chunkStart]), minute: seconds, walFile: walFile)
+                chunkSeries[i - chunkStart] = Int32(bucket)
+                let first = buckets[bucket].firstState
+                if first >= 0 { strata_prefetch(summaries.address(Int(first))) }
+            }
+            // Fields.
+            for i in chunkStart..<chunkEnd where chunkSeries[i - chunkStart] >= 0 {
+                let fieldStart = Int(points[i].fieldStart)
+                let fieldCount = Int(points[i].fieldCount)
+                if previousFieldStart < 0 || !text.sameFieldKeys(fieldStart, previousFieldStart, count: fieldCount, previousCount: pointFieldIDs.count) {
+                    resolveFieldIDs(text, fieldStart: fieldStart, count: fieldCount)
+                }
+                previousFieldStart = fieldStart
+                aggregateFields(text, fieldStart: fieldStart, into: Int(chunkSeries[i - chunkStart]))
+                statistics.pointsAccepted += 1
+            }
+            chunkStart = chunkEnd
         }
     }
+
+    /// Points per prefetch chunk (see ``applyPoints``).
+    static let chunkSize = 16
 
     private mutating func reject(_ list: inout [IngestRejection], line: Int32, _ reason: IngestRejection.Reason) {
         list.append(IngestRejection(line: Int(line), reason: reason))
         statistics.rejected[reason, default: 0] += 1
     }
 
-    /// Fills `pointFieldIDs` for the fields at `fieldStart..<fieldStart + count`; returns how many are
-    /// numeric.
-    private mutating func resolveFieldIDs(_ text: BatchText, fieldStart: Int, count: Int) -> Int {
+    /// Fills `pointFieldIDs` for the fields at `fieldStart..<fieldStart + count`.
+    private mutating func resolveFieldIDs(_ text: BatchText, fieldStart: Int, count: Int) {
         pointFieldIDs.removeAll(keepingCapacity: true)
-        var numeric = 0
         for i in fieldStart..<(fieldStart + count) {
             let field = text.fields[i]
             guard field.kind != .string else {
@@ -156,52 +186,7 @@ struct Head: Sendable {
                 fieldCache.insert(key, id: fieldID)
             }
             pointFieldIDs.append(fieldID)
-            numeric += 1
         }
-        return numeric
-    }
-
-    /// Writes the canonical key of `point` into `keyScratch` (see ``SeriesKey``): tags sorted by key,
-    /// the last of repeated keys winning.
-    private func buildCanonicalKey(_ point: ParsedPoint, _ text: BatchText) {
-        keyScratch.removeAll()
-        appendLengthPrefixed(text.bytes(point.measurement))
-        let tagStart = Int(point.tagStart)
-        let tagCount = Int(point.tagCount)
-        if tagCount == 0 { return }
-        // Insertion sort of the tag indices by key: stable (equal keys keep input order) and, for the
-        // handful of tags a point has, cheaper than anything general.
-        tagOrder.removeAll()
-        for i in tagStart..<(tagStart + tagCount) {
-            let key = text.bytes(text.tags[i].key)
-            var position = tagOrder.count
-            tagOrder.append(Int32(i))
-            while position > 0 && keyPrecedes(key, text.bytes(text.tags[Int(tagOrder[position - 1])].key)) {
-                tagOrder[position] = tagOrder[position - 1]
-                position -= 1
-            }
-            tagOrder[position] = Int32(i)
-        }
-        for position in 0..<tagCount {
-            let index = Int(tagOrder[position])
-            let key = text.bytes(text.tags[index].key)
-            if position + 1 < tagCount, bytesEqual(key, text.bytes(text.tags[Int(tagOrder[position + 1])].key)) {
-                continue  // a repeated tag key: the last occurrence wins
-            }
-            appendLengthPrefixed(key)
-            appendLengthPrefixed(text.bytes(text.tags[index].value))
-        }
-    }
-
-    @inline(__always)
-    private func appendLengthPrefixed(_ part: UnsafeRawBufferPointer) {
-        var length = UInt64(part.count)
-        while length >= 0x80 {
-            keyScratch.append(UInt8(truncatingIfNeeded: length) | 0x80)
-            length >>= 7
-        }
-        keyScratch.append(UInt8(length))
-        keyScratch.append(contentsOf: part)
     }
 
     private mutating func admitNewSeries(_ point: ParsedPoint, in batch: ParsedBatch) -> IngestRejection.Reason? {
@@ -442,6 +427,14 @@ private struct BatchText {
         UnsafeRawBufferPointer(rebasing: bytes[Int(range.start)..<(Int(range.start) + Int(range.count))])
     }
 
+    /// Whether `point` has a field that is not a string.
+    @inline(__always)
+    func hasNumericField(_ point: ParsedPoint) -> Bool {
+        let start = Int(point.fieldStart)
+        for i in start..<(start + Int(point.fieldCount)) where fields[i].kind != .string { return true }
+        return false
+    }
+
     /// Whether the `count` fields at `start` have the same keys, in order, as the `previousCount`
     /// fields at `previousStart`.
     @inline(__always)
@@ -454,15 +447,4 @@ private struct BatchText {
         }
         return true
     }
-}
-
-/// Whether byte string `a` sorts before `b` (bytewise, a prefix first).
-@inline(__always)
-private func keyPrecedes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    let n = min(a.count, b.count)
-    for i in 0..<n {
-        let x = a[i], y = b[i]
-        if x != y { return x < y }
-    }
-    return a.count < b.count
 }

@@ -39,6 +39,12 @@ final class HeadArray<Element: BitwiseCopyable>: @unchecked Sendable {
         }
     }
 
+    /// The address of element `index`, for prefetch hints only (clamped to the allocation).
+    @inline(__always)
+    func address(_ index: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(base + Swift.min(Swift.max(index, 0), capacity - 1))
+    }
+
     /// Appends `element`, doubling the allocation when full.
     @inline(__always)
     func append(_ element: Element) {
@@ -90,6 +96,15 @@ extension HeadArray where Element == UInt8 {
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: bytes.count)
         }
         count += bytes.count
+    }
+
+    /// Lets `body` write up to `maxCount` bytes at the end, then keeps the number of bytes it returns.
+    @inline(__always)
+    func appendBytes(upTo maxCount: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserveCapacity(adding: maxCount)
+        let written = body(base + count)
+        precondition(written >= 0 && written <= maxCount, "wrote outside the reserved bytes")
+        count += written
     }
 
     /// The bytes in `range` as a raw buffer (valid only until the next append).

@@ -1,3 +1,4 @@
+import CPrefetch
 import StrataCore
 
 /// One series in the head: where its canonical key is, and the bucket it wrote to last.
@@ -19,20 +20,28 @@ struct HeadSeries: BitwiseCopyable, Sendable {
 /// The head's series dictionary: canonical series key → dense id (0, 1, 2, … in insertion order),
 /// with each series' ``HeadSeries`` record.
 ///
-/// Open addressing over 64-bit slots that hold the upper half of the key's hash next to `id + 1`, so a
-/// probe rejects non-matching slots without touching the records or the keys. Nothing is removed; the
-/// head builds a fresh table when it drops series.
+/// Open addressing over 16-byte slots that hold the upper half of the key's hash next to `id + 1` and
+/// the key's place in the arena, so a probe rejects non-matching slots without touching the records,
+/// and a hit compares the key with one more memory access. Nothing is removed; the head builds a
+/// fresh table when it drops series.
 struct HeadSeriesTable: Sendable {
+    private struct Slot: BitwiseCopyable {
+        /// The hash's upper 32 bits, then `id + 1` in the lower 32; 0 marks an empty slot.
+        var tagAndID: UInt64
+        var keyStart: UInt32
+        var keyLength: UInt32
+    }
+
     private(set) var records = HeadArray<HeadSeries>(capacity: 4096)
     private var arena = HeadArray<UInt8>(capacity: 1 << 18)
-    private var slots: HeadArray<UInt64>
+    private var slots: HeadArray<Slot>
     private var mask: Int
 
     /// An empty table sized for about `capacity` series before it grows.
     init(capacity: Int = 4096) {
         var size = 64
         while size < capacity * 2 { size <<= 1 }
-        slots = HeadArray(repeating: 0, count: size)
+        slots = HeadArray(repeating: Slot(tagAndID: 0, keyStart: 0, keyLength: 0), count: size)
         mask = size - 1
     }
 
@@ -56,7 +65,7 @@ struct HeadSeriesTable: Sendable {
         let id = UInt32(records.count)
         records.append(HeadSeries(keyStart: UInt32(arena.count), keyLength: UInt32(key.count), hash: hash))
         arena.append(contentsOf: key)
-        slots[found.slot] = Self.slotEntry(hash: hash, id: id)
+        slots[found.slot] = Slot(tagAndID: Self.slotEntry(hash: hash, id: id), keyStart: UInt32(arena.count - key.count), keyLength: UInt32(key.count))
         if records.count * 4 > slots.count * 3 { grow() }
         return id
     }
@@ -72,37 +81,50 @@ struct HeadSeriesTable: Sendable {
         (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
     }
 
+    /// Starts loading the home slot of `hash` into the cache.
+    @inline(__always)
+    func prefetchSlot(hash: UInt64) {
+        strata_prefetch(slots.address(Int(truncatingIfNeeded: hash) & mask))
+    }
+
+    /// Reads the home slot of `hash` (prefetched earlier) and, if it holds a key with the same hash
+    /// tag, starts loading that key and its series record.
+    @inline(__always)
+    func prefetchSeries(hash: UInt64) {
+        let entry = slots[Int(truncatingIfNeeded: hash) & mask]
+        guard entry.tagAndID != 0, entry.tagAndID & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000 else { return }
+        strata_prefetch(arena.address(Int(entry.keyStart)))
+        strata_prefetch(records.address(Int(UInt32(truncatingIfNeeded: entry.tagAndID) - 1)))
+    }
+
     @inline(__always)
     private func findSlot(_ key: UnsafeRawBufferPointer, hash: UInt64) -> (slot: Int, id: UInt32?) {
         var slot = Int(truncatingIfNeeded: hash) & mask
         let tag = hash & 0xFFFF_FFFF_0000_0000
         while true {
             let entry = slots[slot]
-            if entry == 0 { return (slot, nil) }
-            if entry & 0xFFFF_FFFF_0000_0000 == tag {
-                let id = UInt32(truncatingIfNeeded: entry) - 1
-                let record = records[Int(id)]
-                if Int(record.keyLength) == key.count {
-                    let stored = arena.bytes(Int(record.keyStart)..<Int(record.keyStart) + key.count)
-                    if bytesEqual(stored, key) { return (slot, id) }
-                }
+            if entry.tagAndID == 0 { return (slot, nil) }
+            if entry.tagAndID & 0xFFFF_FFFF_0000_0000 == tag && Int(entry.keyLength) == key.count {
+                let stored = arena.bytes(Int(entry.keyStart)..<Int(entry.keyStart) + key.count)
+                if bytesEqual(stored, key) { return (slot, UInt32(truncatingIfNeeded: entry.tagAndID) - 1) }
             }
             slot = (slot + 1) & mask
         }
     }
 
     private mutating func grow() {
-        let size = slots.count * 2
-        let newSlots = HeadArray<UInt64>(repeating: 0, count: size)
-        let newMask = size - 1
-        for id in 0..<records.count {
-            let hash = records[id].hash
-            var slot = Int(truncatingIfNeeded: hash) & newMask
-            while newSlots[slot] != 0 { slot = (slot + 1) & newMask }
-            newSlots[slot] = Self.slotEntry(hash: hash, id: UInt32(id))
+        let old = slots
+        let size = old.count * 2
+        slots = HeadArray(repeating: Slot(tagAndID: 0, keyStart: 0, keyLength: 0), count: size)
+        mask = size - 1
+        old.withUnsafeBufferPointer { old in
+            for entry in old where entry.tagAndID != 0 {
+                let id = Int(UInt32(truncatingIfNeeded: entry.tagAndID) - 1)
+                var slot = Int(truncatingIfNeeded: records[id].hash) & mask
+                while slots[slot].tagAndID != 0 { slot = (slot + 1) & mask }
+                slots[slot] = entry
+            }
         }
-        slots = newSlots
-        mask = newMask
     }
 }
 
