@@ -299,4 +299,25 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         }
         #expect(engine.statistics.pointsAccepted == 0)
     }
+
+    @Test func headPastItsBucketBudgetIsFlushedEarly() throws {
+        let dir = TemporaryDirectory()
+        let clock = TestClock(t0 + 3_600)
+        var configuration = EngineConfiguration.test(dir, clock: clock)
+        configuration.headFlushBuckets = 20
+        let engine = try Engine.open(configuration, logger: .quiet)
+        // 19 buckets (19 minutes of one series), all closed: under the budget.
+        try engine.write(lines((0..<19).map { "m,s=a v=1 \(t0 + 60 * Int64($0))000000000" }.joined(separator: "\n")))
+        #expect(engine.statistics.headBuckets == 19)
+        #expect(!engine.headNeedsEarlyFlush())
+        // The 20th reaches it; the flush empties the head of closed minutes and keeps every point.
+        try engine.write(lines("m,s=b v=2 \(t0)000000000"))
+        #expect(engine.headNeedsEarlyFlush())
+        try engine.flush()
+        #expect(engine.statistics.headBuckets == 0)
+        #expect(!engine.headNeedsEarlyFlush())
+        let rows = try engine.minuteRows()
+        #expect(rows.reduce(0) { $0 + ($1.aggregate("v")?.count ?? 0) } == 20)
+        #expect(rows.reduce(0.0) { $0 + ($1.aggregate("v")?.sum ?? 0) } == 21)
+    }
 }

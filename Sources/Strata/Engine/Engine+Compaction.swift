@@ -178,11 +178,20 @@ extension Engine {
                 group.addTask { await self.runWALSync(every: milliseconds) }
             }
             group.addTask {
+                // Ticks every second: a full step (flush when due, compaction) every maintenance
+                // interval, and an early flush in between when the head grows past its bucket budget.
+                var secondsSinceStep: Int64 = 0
                 while !Task.isCancelled {
-                    try? await Task.sleep(nanoseconds: UInt64(self.configuration.maintenanceIntervalSeconds) * 1_000_000_000)
+                    try? await Task.sleep(nanoseconds: 1_000_000_000)
                     if Task.isCancelled { break }
+                    secondsSinceStep += 1
                     do {
-                        try self.maintenanceStep()
+                        if secondsSinceStep >= self.configuration.maintenanceIntervalSeconds {
+                            secondsSinceStep = 0
+                            try self.maintenanceStep()
+                        } else if self.headNeedsEarlyFlush() {
+                            try self.flush()
+                        }
                     } catch {
                         self.logger.error("maintenance failed", metadata: ["error": "\(error)"])
                     }
@@ -205,6 +214,16 @@ extension Engine {
 
     /// One maintenance step: flush when the head holds a closed minute older than the flush interval,
     /// then compact.
+    /// Whether the head holds at least ``EngineConfiguration/headFlushBuckets`` buckets and some are
+    /// closed (flushable).
+    func headNeedsEarlyFlush() -> Bool {
+        let closedBefore = Granularity.minute.bucketStart(ofSeconds: configuration.clock() - configuration.flushGraceSeconds)
+        return state.withLock { state in
+            guard state.head.bucketCount >= configuration.headFlushBuckets, let range = state.head.minuteRange else { return false }
+            return range.lowerBound < closedBefore
+        }
+    }
+
     public func maintenanceStep() throws {
         let now = configuration.clock()
         let oldest = state.withLock { $0.head.minuteRange?.lowerBound }

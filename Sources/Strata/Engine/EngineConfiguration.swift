@@ -24,6 +24,10 @@ public struct EngineConfiguration: Sendable {
     /// The head is flushed by maintenance once its oldest closed minute is this old, so 1m segments
     /// hold about this much time each. Default 600 s (10 minutes).
     public var flushIntervalSeconds: Int64 = 600
+    /// Maintenance flushes the head early, whatever ``flushIntervalSeconds`` says, once it holds this
+    /// many buckets and some of them are closed: it bounds the head's memory (a few hundred bytes per
+    /// bucket) when clients backfill or send many series. Checked every second. Default 500,000.
+    public var headFlushBuckets = 500_000
     /// Projections maintained alongside the base series (see ``Projection``). Default:
     /// ``Projection/httpRequestDefaults`` (total, endpoint+method, key, endpoint+status_class,
     /// key+status_class of `http_request`). Applies to minutes flushed after it is set.
