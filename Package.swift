@@ -37,12 +37,12 @@ let package = Package(
         .target(name: "StrataIO", dependencies: ["CLZ4"], swiftSettings: swiftSettings),
         /// Pure values and codecs: line protocol, t-digest, aggregates, series keys.
         .target(name: "StrataCore", dependencies: ["StrataIO"], swiftSettings: swiftSettings),
-        // One inline C function: a cache prefetch hint for the head's lookups (Swift has none).
-        .target(name: "CPrefetch"),
+        // Two small C functions Swift lacks: a cache prefetch hint, and glibc allocator tuning.
+        .target(name: "CStrataSupport"),
         /// The engine library.
         .target(
             name: "Strata",
-            dependencies: ["StrataCore", "StrataIO", "CPrefetch", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["StrataCore", "StrataIO", "CStrataSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         /// The system zlib, for gzip request bodies (server only).
@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "strata",
             dependencies: [
-                "Strata", "StrataCore", "StrataServer",
+                "Strata", "StrataCore", "StrataServer", "CStrataSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStrataSupport
 import Logging
 import Strata
 import StrataCore
@@ -115,6 +116,7 @@ struct Serve: AsyncParsableCommand {
         }
         var logger = Logger(label: "strata")
         logger.logLevel = level
+        keepFreedMemoryForReuse()
         try await StrataService.run(try makeConfiguration(), logger: logger)
     }
 }
@@ -151,4 +153,10 @@ func envInt(_ name: String) -> Int? { env(name).flatMap { Int($0) } }
 import Glibc
 #endif
 
-
+/// Ingest allocates and frees batch buffers of several MiB per write on every writer thread; glibc's
+/// defaults return such memory to the kernel right away (trim, mmap), and the next batch pays a page
+/// fault per 4 KiB to get it back. Keeping up to 256 MiB of freed memory per arena and serving blocks
+/// up to 32 MiB from the heap removes that churn.
+func keepFreedMemoryForReuse() {
+    strata_keep_freed_memory(256 << 20, 32 << 20)
+}

@@ -1,4 +1,4 @@
-import CPrefetch
+import CStrataSupport
 import StrataCore
 import StrataIO
 

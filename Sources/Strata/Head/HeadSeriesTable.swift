@@ -1,4 +1,4 @@
-import CPrefetch
+import CStrataSupport
 import StrataCore
 
 /// One series in the head: where its canonical key is, and the bucket it wrote to last.

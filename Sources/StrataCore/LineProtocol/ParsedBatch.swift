@@ -22,6 +22,17 @@ public struct ParsedBatch: Sendable {
     /// Creates an empty batch.
     public init() {}
 
+    /// Reserves room for parsing about `byteCount` bytes of typical lines (about one point per 100
+    /// bytes, four tags and three fields per point), so a large batch does not grow its arrays step by
+    /// step.
+    public mutating func reserveCapacity(forInputBytes byteCount: Int) {
+        let points = byteCount / 100 + 1
+        bytes.reserveCapacity(byteCount)
+        self.points.reserveCapacity(points)
+        tags.reserveCapacity(points * 4)
+        fields.reserveCapacity(points * 3)
+    }
+
     /// Empties the batch, keeping its capacity for reuse.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)

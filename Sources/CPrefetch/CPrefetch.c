@@ -1,2 +1,0 @@
-// Header-only module: see include/CPrefetch.h.
-#include "CPrefetch.h"
