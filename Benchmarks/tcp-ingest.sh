@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sustained TCP ingest of `strata serve`, end to end: a release server on loopback with a temporary
+# data directory, `strata-loadgen` (release) sending the realistic API workload over C connections as
+# fast as the server takes it, then polling /metrics until every line is stored. Prints lines/s until
+# stored, server CPU seconds and peak RSS (from /proc).
+#
+# Usage: Benchmarks/tcp-ingest.sh [LINES (3000000)] [CONNECTIONS (4)] [WAL_SYNC (every-write)] [BACKFILL_DAYS (0.02)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lines=${1:-3000000}
+connections=${2:-4}
+wal_sync=${3:-every-write}
+backfill_days=${4:-0.02}
+
+swift build -c release --product strata >/dev/null 2>&1 || swift build -c release --product strata
+swift build -c release --product strata-loadgen >/dev/null 2>&1 || swift build -c release --product strata-loadgen
+bin=.build/release
+data=$(mktemp -d /tmp/strata-tcp-ingest.XXXXXX)
+log="$data.log"
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
+
+"$bin/strata" serve --data-dir "$data" --ingest-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --wal-sync "$wal_sync" >"$log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q "listening" "$log" && break; sleep 0.1; done
+ingest=$(grep -o 'ingest=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
+http=$(grep -o 'http=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
+[ -n "$ingest" ] && [ -n "$http" ] || { echo "server did not start:"; cat "$log"; exit 1; }
+
+cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
+stored() { curl -s "http://$http/metrics" | awk '/^strata_ingest_lines_total\{transport="tcp"\}/ {print $2}'; }
+cpu_before=$(cpu)
+start=$(date +%s.%N)
+"$bin/strata-loadgen" --tcp "$ingest" --lines "$lines" --connections "$connections" --backfill-days "$backfill_days" 2>&1 | tail -1
+# Wait (at most 600 s) until the server has stored every line.
+for _ in $(seq 1 3000); do
+    [ "$(stored)" = "$lines" ] && break
+    sleep 0.2
+done
+end=$(date +%s.%N)
+got=$(stored)
+[ "$got" = "$lines" ] || { echo "only $got of $lines lines stored"; exit 1; }
+cpu_after=$(cpu)
+peak=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status")
+awk -v n="$lines" -v s="$start" -v e="$end" -v c0="$cpu_before" -v c1="$cpu_after" -v p="$peak" -v w="$wal_sync" -v k="$connections" 'BEGIN {
+    t = e - s
+    printf "tcp ingest: %d lines over %d connections, wal-sync %s: %.2f s = %d lines/s until stored; server CPU %.2f s (%.2f cores); peak RSS %d MiB\n", n, k, w, t, n / t, c1 - c0, (c1 - c0) / t, p
+}'
