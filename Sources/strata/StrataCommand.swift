@@ -66,6 +66,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Most active series per measurement (env STRATA_MAX_SERIES_PER_MEASUREMENT).", valueName: "count"))
     var maxSeriesPerMeasurement: Int = envInt("STRATA_MAX_SERIES_PER_MEASUREMENT") ?? HeadLimits().maxSeriesPerMeasurement
 
+    @Option(name: .long, help: ArgumentHelp("Flush the head early once it holds this many (series, minute) buckets with closed minutes among them, a few hundred bytes each: bounds memory when clients backfill (env STRATA_HEAD_FLUSH_BUCKETS).", valueName: "count"))
+    var headFlushBuckets: Int = envInt("STRATA_HEAD_FLUSH_BUCKETS") ?? EngineConfiguration(dataDirectory: "").headFlushBuckets
+
     @Option(name: .long, help: ArgumentHelp("Largest HTTP request body in bytes, after gzip decompression; larger bodies get 413 (env STRATA_MAX_BODY_SIZE).", valueName: "bytes"))
     var maxBodySize: Int = envInt("STRATA_MAX_BODY_SIZE") ?? (32 << 20)
 
@@ -99,6 +102,8 @@ struct Serve: AsyncParsableCommand {
         guard maxSeries > 0, maxSeriesPerMeasurement > 0 else { throw ValidationError("series limits must be positive") }
         configuration.engine.headLimits.maxSeries = maxSeries
         configuration.engine.headLimits.maxSeriesPerMeasurement = maxSeriesPerMeasurement
+        guard headFlushBuckets > 0 else { throw ValidationError("--head-flush-buckets must be positive") }
+        configuration.engine.headFlushBuckets = headFlushBuckets
         guard maxBodySize > 0, maxBodySize <= 60 << 20 else { throw ValidationError("--max-body-size must be between 1 and \(60 << 20) bytes") }
         configuration.maxBodySize = maxBodySize
         guard drainSeconds >= 0 else { throw ValidationError("--drain-seconds must not be negative") }
@@ -155,8 +160,8 @@ import Glibc
 
 /// Ingest allocates and frees batch buffers of several MiB per write on every writer thread; glibc's
 /// defaults return such memory to the kernel right away (trim, mmap), and the next batch pays a page
-/// fault per 4 KiB to get it back. Keeping up to 256 MiB of freed memory per arena and serving blocks
+/// fault per 4 KiB to get it back. Keeping up to 64 MiB of freed memory per arena and serving blocks
 /// up to 32 MiB from the heap removes that churn.
 func keepFreedMemoryForReuse() {
-    strata_keep_freed_memory(256 << 20, 32 << 20)
+    strata_keep_freed_memory(64 << 20, 32 << 20)
 }

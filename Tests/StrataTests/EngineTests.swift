@@ -320,4 +320,24 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         #expect(rows.reduce(0) { $0 + ($1.aggregate("v")?.count ?? 0) } == 20)
         #expect(rows.reduce(0.0) { $0 + ($1.aggregate("v")?.sum ?? 0) } == 21)
     }
+
+    @Test func flushWritesOneSegmentPerHourOfData() throws {
+        let dir = TemporaryDirectory()
+        let clock = TestClock(t0 + 4 * 3_600)
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
+        // Points in three different hours, flushed at once (a backfill).
+        let hour = t0 / 3_600 * 3_600
+        try engine.write(lines("""
+            m,s=a v=1 \(hour + 10)000000000
+            m,s=a v=2 \(hour + 3_600 + 10)000000000
+            m,s=b v=3 \(hour + 3_600 + 20)000000000
+            m,s=a v=4 \(hour + 2 * 3_600 + 3_599)000000000
+            """))
+        try engine.flush()
+        let segments = engine.segments(.minute)
+        #expect(segments.count == 3)
+        #expect(segments.map(\.rowCount).sorted() == [1, 1, 2])
+        let rows = try engine.minuteRows()
+        #expect(rows.reduce(0.0) { $0 + ($1.aggregate("v")?.sum ?? 0) } == 10)
+    }
 }

@@ -93,16 +93,32 @@ enum CompactionPlanner {
             let closedEnd = floor(sealed(granularity, manifest), width)
             let segments = manifest.segments.filter { $0.granularity == granularity }
             let byWindow = Dictionary(grouping: segments) { floor($0.minStart, width) }
+            // One window per job (memory stays bounded by one window's rows), widened only by source
+            // files that span several windows (they can be replaced only all at once).
             var sources: [Manifest.Segment] = []
-            var windows = 0
-            for (window, group) in byWindow.sorted(by: { $0.key < $1.key }) where windows < 48 {
+            for (_, group) in byWindow.sorted(by: { $0.key < $1.key }) {
                 let closed = closedEnd != Int64.min && group.allSatisfy { $0.maxStart < closedEnd }
                 let spans = group.contains { floor($0.minStart, width) != floor($0.maxStart, width) }
                 if (closed && (group.count > 1 || spans)) || group.count > maxSegmentsPerWindow {
-                    sources += group
-                    windows += 1
+                    sources = group
+                    break
                 }
-                _ = window
+            }
+            var changed = !sources.isEmpty
+            while changed {
+                changed = false
+                var windows = Set<Int64>()
+                for segment in sources {
+                    var window = floor(segment.minStart, width)
+                    while window <= segment.maxStart {
+                        windows.insert(window)
+                        window += width
+                    }
+                }
+                for segment in segments where !sources.contains(segment) && windows.contains(floor(segment.minStart, width)) {
+                    sources.append(segment)
+                    changed = true
+                }
             }
             if !sources.isEmpty { jobs.append(.merge(granularity: granularity, sources: sources)) }
         }

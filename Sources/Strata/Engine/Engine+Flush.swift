@@ -44,6 +44,13 @@ extension Engine {
             merger.add(contentsOf: late)
             outputs.append((from.coarser!, merger.result()))
         }
+        // One segment per merge window (1m: hour, 5m: day, …): a backfill that drains a day of minutes
+        // at once writes 24 hour files, so rollups and merges later read only the window they work on.
+        outputs = outputs.flatMap { granularity, rows in
+            let width = CompactionPlanner.mergeWindow(granularity)
+            let byWindow = Dictionary(grouping: rows) { CompactionPlanner.floor($0.start, width) }
+            return byWindow.keys.sorted().map { (granularity, byWindow[$0]!) }
+        }
         let sequences = reserveSequences(outputs.count)
         var written: [WrittenSegment] = []
         for (index, output) in outputs.enumerated() {
@@ -68,6 +75,6 @@ extension Engine {
         logger.info("flushed head", metadata: [
             "segments": "\(written.map(\.entry.relativePath))", "rows": "\(cut.rows.count)", "bytes": "\(bytes)", "ms": "\(elapsed)",
         ])
-        return FlushResult(segment: written[0].entry.relativePath, bucketRows: cut.rows.count, bytes: bytes)
+        return FlushResult(segment: written.first?.entry.relativePath, bucketRows: cut.rows.count, bytes: bytes)
     }
 }
