@@ -387,25 +387,32 @@ class System:
     def run(self):
         self.result["version"] = self.version()
         self.result["load_average_at_start"] = os.getloadavg()
+        stage = "start"
         try:
             self.start()
             log(f"{self.label}: ingesting {self.data.lines:,} lines")
+            stage = "ingest"
             self.ingest()
             ing = self.result["ingest"]
             log(f"{self.label}: {ing['lines_per_second']:,.0f} lines/s, CPU {ing['server_cpu_seconds']:.1f} s, "
                 f"peak RSS {ing['peak_rss_bytes'] / 2**20:.0f} MiB")
+            stage = "flush/compaction before measuring disk"
             self.result["disk"] = self.disk()
             log(f"{self.label}: {self.result['disk']['bytes'] / 2**20:.1f} MiB on disk "
                 f"({self.result['disk']['bytes'] / self.data.lines:.1f} B/line)")
             self.result["queries"] = {}
+            stage = "queries"
             for key, fn in self.queries().items():
                 self.result["queries"][key] = time_query(fn)
                 log(f"{self.label}: query ({key}) median {self.result['queries'][key]['median_ms']:.1f} ms")
             self.after_queries()
-        except Exception:
-            if self.server:
-                self.server.check_alive()   # a clearer error when the server died or was killed
-            raise
+        except Exception as error:
+            try:
+                if self.server:
+                    self.server.check_alive()   # a clearer error when the server died or was killed
+            except RuntimeError as died:
+                error = died
+            raise RuntimeError(f"during {stage}: {error}") from error
         finally:
             self.stop()
 
@@ -433,11 +440,15 @@ class System:
 
 class Strata(System):
     name, label = "strata", "Strata"
+    calls: list = []
 
     def version(self):
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=10).stdout.strip()
-        return f"commit {commit} (release build)"
+        def git(*args):
+            return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                                  timeout=10).stdout.strip()
+        # the last commit that changed what the binaries are built from, and the checkout's HEAD
+        sources = git("log", "-1", "--format=%h", "--", "Sources", "Tools", "Package.swift", "Package.resolved")
+        return f"sources at {sources} (HEAD {git('rev-parse', '--short', 'HEAD')}, release build)"
 
     def start(self):
         self.tcp_port, http_port = free_port(), free_port()
@@ -451,7 +462,12 @@ class Strata(System):
 
     def query(self, **params) -> dict:
         params = {"measurement": "http_request", "field": "duration_ms", **params}
-        return self.http.get("/api/v1/query", params).json()
+        t0 = time.perf_counter()
+        answer = self.http.get("/api/v1/query", params).json()
+        shown = {k: v for k, v in params.items() if k in ("agg", "where", "group_by", "step", "limit")}
+        self.calls.append({"params": shown, "client_ms": (time.perf_counter() - t0) * 1000,
+                           "granularity": answer.get("granularity"), "stats": answer.get("stats")})
+        return answer
 
     def total_count(self) -> int:
         answer = self.query(agg="count", start=self.data.all_start, end=self.data.all_end)
@@ -494,7 +510,16 @@ class Strata(System):
         def heatmap():
             return sum(len(s["points"]) for s in self.query(agg="count", step="1h", group_by="endpoint", **day)["series"])
 
-        return {"a": per_endpoint, "b": totals_5m, "c": top_keys, "d": heatmap}
+        def recorded(key, fn):   # keeps each call's time and server statistics of the last run
+            def run():
+                self.calls = []
+                answer = fn()
+                self.result.setdefault("query_calls", {})[key] = self.calls
+                return answer
+            return run
+
+        return {k: recorded(k, fn) for k, fn in
+                {"a": per_endpoint, "b": totals_5m, "c": top_keys, "d": heatmap}.items()}
 
 
 class Victoria(System):
@@ -674,7 +699,7 @@ bind-address = "127.0.0.1:{meta_port}"
         # cold shards are snapshotted after 10 s and fully compacted after 30 s (config above)
         t0 = time.monotonic()
         size = wait_until(lambda: du_bytes(self.workdir / "wal") < 1 << 20 and 1, 300, interval=2,
-                          what="influx WAL snapshot") and wait_stable_size(self.workdir, quiet_seconds=20, timeout=400)
+                          what="influx WAL snapshot") and wait_stable_size(self.workdir, quiet_seconds=45, timeout=400)
         return {"bytes": size, "wait_seconds": time.monotonic() - t0,
                 "parts": {p: du_bytes(self.workdir / p) for p in ("data", "wal", "meta")}}
 
@@ -1101,17 +1126,24 @@ def mark(result: dict, title: str) -> str:
     return "†" if key and result["queries"][key].get("timed_runs", QUERY_RUNS) < QUERY_RUNS else ""
 
 
-def table(results: dict, data: Dataset) -> str:
-    present = [(k, title) for k, title in COLUMNS if len(results.get(k, {}).get("queries", {})) == 4]
+def table(results: dict, data) -> str:
+    """Metrics × systems, then Strata ÷ peer. A system that failed part-way shows what it measured, — elsewhere."""
+    present = [(k, title) for k, title in COLUMNS if "ingest" in results.get(k, {})]
     peers = [(k, title) for k, title in present if k != "strata"]
     has_strata = any(k == "strata" for k, _ in present)
     header = ["metric"] + [t for _, t in present] + ([f"Strata ÷ {t.split()[0]}" for _, t in peers] if has_strata else [])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for title, get, fmt in ROWS:
-        values = {k: get(results[k], data) for k, _ in present}
-        cells = [fmt.format(values[k]) + mark(results[k], title) for k, _ in present]
+        values = {}
+        for k, _ in present:
+            try:
+                values[k] = get(results[k], data)
+            except (KeyError, TypeError):
+                values[k] = None
+        cells = [fmt.format(values[k]) + mark(results[k], title) if values[k] is not None else "—" for k, _ in present]
         if has_strata:
-            cells += [f"{values['strata'] / values[k]:.2f}" if values[k] else "—" for k, _ in peers]
+            cells += [f"{values['strata'] / values[k]:.2f}" if values["strata"] is not None and values[k] else "—"
+                      for k, _ in peers]
         lines.append("| " + " | ".join([title] + cells) + " |")
     return "\n".join(lines)
 
@@ -1198,6 +1230,8 @@ def main() -> int:
     parser.add_argument("--workdir", help="parent of the temporary directory (default $TMPDIR or /tmp)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (data file, logs)")
     parser.add_argument("--no-md", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument("--render", metavar="JSON",
+                        help="only re-render the report (and the BENCHMARKS.md block) from a saved results file")
     parser.add_argument("--max-rss-gib", type=float, default=14,
                         help="kill a server whose resident memory exceeds this (default 14 GiB)")
     parser.add_argument("--strict-p95", action="store_true",
@@ -1211,6 +1245,15 @@ def main() -> int:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
     command = "Benchmarks/compare/run" + "".join(f" {a}" for a in sys.argv[1:])
     Server.max_rss_bytes = int(args.max_rss_gib * 2**30)
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        meta = saved["meta"]
+        data = argparse.Namespace(lines=meta["lines"], bytes=meta["data_bytes"])
+        text = report(saved["results"], data, meta, saved["cross_check"], saved["peer_accuracy"])
+        print(text)
+        if not args.no_md and set(saved["results"]) == set(ALL_SYSTEMS):
+            write_benchmarks_md(text, meta["lines"])
+        return 0
 
     ensure_strata_built()
     ensure_packages(systems)
