@@ -29,7 +29,11 @@ public final class SegmentReader: Sendable {
     private let keyArenaCache = Mutex<ByteStorage?>(nil)
     private let postingCache = Mutex<(entries: [PostingEntry], idArea: ByteReader)?>(nil)
     private let fieldNameCache = Mutex<[String]?>(nil)
-    private let fieldCount: Int
+    private let rowGroupCache = Mutex<[RowGroupEntry]?>(nil)
+    let fieldCount: Int
+    /// This reader's key in ``ColumnCache`` (unique for the life of the process).
+    let cacheID = SegmentReader.nextCacheID.add(1, ordering: .relaxed).newValue
+    private static let nextCacheID = Atomic<UInt64>(0)
 
     enum Section: Int, CaseIterable, CustomStringConvertible {
         case fields, series, postings, rowGroups
@@ -355,6 +359,16 @@ public final class SegmentReader: Sendable {
         }
     }
 
+    /// Every row group's entry, in order (decoded on first use and kept).
+    public func rowGroupEntries() throws(CorruptionError) -> [RowGroupEntry] {
+        if let cached = rowGroupCache.withLock({ $0 }) { return cached }
+        var entries: [RowGroupEntry] = []
+        entries.reserveCapacity(rowGroupCount)
+        for index in 0..<rowGroupCount { entries.append(try rowGroup(index)) }
+        rowGroupCache.withLock { $0 = entries }
+        return entries
+    }
+
     /// Row group `index`'s entry.
     public func rowGroup(_ index: Int) throws(CorruptionError) -> RowGroupEntry {
         var reader = try section(.rowGroups)
@@ -424,45 +438,15 @@ public final class SegmentReader: Sendable {
                 throw corruption("row group \(index) column \(column)", error)
             }
         }
-        try decode(.series) { r throws(FormatError) in
-            var previous: UInt64 = 0
-            for i in 0..<n {
-                let v = try r.readUVarint()
-                previous = i == 0 ? v : previous + v
-                guard previous < UInt64(seriesCount) else { throw .invalidValue(offset: r.offset, reason: "series id \(previous) out of range") }
-                group.series.append(UInt32(previous))
-            }
-        }
-        try decode(.start) { r throws(FormatError) in
-            var previous: Int64 = 0
-            for _ in 0..<n {
-                previous = previous &+ (try r.readVarint())
-                group.starts.append(previous)
-            }
-        }
-        try decode(.field) { r throws(FormatError) in
-            for _ in 0..<n {
-                let v = try r.readUVarint()
-                guard v < UInt64(fieldCount) else { throw .invalidValue(offset: r.offset, reason: "field id \(v) out of range") }
-                group.fields.append(UInt32(v))
-            }
-        }
-        try decode(.count) { r throws(FormatError) in
-            for _ in 0..<n {
-                let count = try r.readUVarint()
-                guard count > 0 else { throw .invalidValue(offset: r.offset, reason: "a row counts no value") }
-                group.counts.append(count)
-            }
-        }
-        try decode(.sum) { r throws(FormatError) in for _ in 0..<n { group.sums.append(try DecimalValue.read(from: &r)) } }
+        group.series = try decodeSeriesIDs(entry, group: index)
+        group.starts = try decodeStarts(entry, group: index)
+        group.fields = try decodeFields(entry, group: index)
+        group.counts = try decodeCounts(entry, group: index)
+        group.sums = try decodeSums(entry, group: index)
         // min, max and digest are stored only for rows counting more than one value; a single value
         // is its own sum, min, max and (one-centroid) digest.
-        try decode(.min) { r throws(FormatError) in
-            for i in 0..<n { group.mins.append(group.counts[i] > 1 ? try DecimalValue.read(from: &r) : group.sums[i]) }
-        }
-        try decode(.max) { r throws(FormatError) in
-            for i in 0..<n { group.maxes.append(group.counts[i] > 1 ? try DecimalValue.read(from: &r) : group.sums[i]) }
-        }
+        group.mins = try decodeExtremes(.min, entry, group: index, counts: group.counts, sums: group.sums)
+        group.maxes = try decodeExtremes(.max, entry, group: index, counts: group.counts, sums: group.sums)
         if digests {
             try decode(.digest) { r throws(FormatError) in
                 for i in 0..<n {

@@ -17,6 +17,21 @@ extension TDigest {
         if storage.count >= bufferLimit { mergeBuffer() }
     }
 
+    /// Adds the values summarised by another digest given as its parts, without building it:
+    /// the same as ``merge(_:)`` with a digest whose compressed centroids are `centroids` (sorted by
+    /// mean, weights summing to `count`), whose sum, min and max are `sum`, `min`, `max`, and that is
+    /// lossless when `lossless`. For scans over flattened digest columns (one slice per stored row).
+    public mutating func merge(centroids: ArraySlice<Centroid>, count: UInt64, sum: Double, min: Double, max: Double, lossless: Bool) {
+        guard count > 0 else { return }
+        totalWeight += count
+        valueSum += sum
+        if min < minimum { minimum = min }
+        if max > maximum { maximum = max }
+        self.lossless = self.lossless && lossless
+        storage.append(contentsOf: centroids)
+        if storage.count >= bufferLimit { mergeBuffer() }
+    }
+
     /// One digest of everything in `digests`, with compression `compression`: gathers all their
     /// centroids, sorts once and runs one merge pass (k-way merge).
     ///
