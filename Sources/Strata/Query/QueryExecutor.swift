@@ -64,48 +64,82 @@ struct QueryExecutor {
         return groupKeys.count - 1
     }
 
+    /// The columns the aggregation reads besides start, field and count.
+    private var wantedColumns: SegmentReader.ColumnSet {
+        switch query.aggregation {
+        case .count, .rate: []
+        case .sum, .avg: .sums
+        case .min: .mins
+        case .max: .maxes
+        case .quantile: .digests
+        }
+    }
+
+    /// Scans one segment: selects series by postings, then reads only the selected series' row
+    /// ranges of the row groups holding them (columns come decoded from ``ColumnCache``).
     private mutating func scan(_ segment: SegmentReader, _ granularity: Granularity) throws {
         guard let span = plan.span(granularity), segment.maxStart >= span.lowerBound, segment.minStart < span.upperBound else { return }
         try checkDeadline()
         guard let fieldID = try segment.fieldNames().firstIndex(of: query.field).map(UInt32.init) else { return }
         let ids = try selector.select(PostingIndex(segment))
         guard !ids.isEmpty else { return }
-        var groupOf = [Int32](repeating: -1, count: segment.seriesCount)
+        // Selected series' row ranges (ascending: rows are sorted by series id) and their groups.
         var rowRanges: [Range<Int>] = []
+        var rangeGroups: [Int] = []
         for id in ids {
             let entry = try segment.seriesEntry(Int(id))
             guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
             let key = try segment.seriesKey(Int(id))
             try touch(key)
-            groupOf[Int(id)] = Int32(try group(for: key))
+            rangeGroups.append(try group(for: key))
             rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
         }
         guard !rowRanges.isEmpty else { return }
         statistics.segmentsRead += 1
+        let wanted = wantedColumns
+        let cellCount = plan.cellCount
         var next = 0
-        for index in 0..<segment.rowGroupCount {
-            let entry = try segment.rowGroup(index)
+        for (index, entry) in try segment.rowGroupEntries().enumerated() {
             let rows = entry.firstRow..<(entry.firstRow + entry.rowCount)
             while next < rowRanges.count && rowRanges[next].upperBound <= rows.lowerBound { next += 1 }
             guard next < rowRanges.count, rowRanges[next].lowerBound < rows.upperBound else { continue }
             guard entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
             try checkDeadline()
-            let wanted = groupOf
-            let group = try segment.decodeRowGroup(index, digests: digests) { series, field in
-                field == fieldID && wanted[Int(series)] >= 0
-            }
+            let columns = try segment.columns(index, entry, wanted)
             statistics.rowGroupsRead += 1
-            statistics.rowsRead += group.rowCount
             used.insert(granularity)
-            let cellCount = plan.cellCount
-            for i in 0..<group.rowCount {
-                let g = groupOf[Int(group.series[i])]
-                guard g >= 0, group.fields[i] == fieldID else { continue }
-                let start = group.starts[i]
-                guard plan.includes(granularity, start) else { continue }
-                cells[Int(g) * cellCount + plan.cell(of: start)].add(
-                    count: group.counts[i], sum: group.sums[i], min: group.mins[i], max: group.maxes[i],
-                    digest: digests ? group.digests[i] : nil)
+            // Every bucket of the group is to be read: no per-row plan lookup.
+            let whole = plan.includesAll(granularity, entry.minStart...entry.maxStart)
+            var k = next
+            while k < rowRanges.count && rowRanges[k].lowerBound < rows.upperBound {
+                let low = Swift.max(rowRanges[k].lowerBound, rows.lowerBound) - rows.lowerBound
+                let high = Swift.min(rowRanges[k].upperBound, rows.upperBound) - rows.lowerBound
+                let base = rangeGroups[k] * cellCount
+                statistics.rowsRead += high - low
+                for i in low..<high where columns.fields[i] == fieldID {
+                    let start = columns.starts[i]
+                    guard whole || plan.includes(granularity, start) else { continue }
+                    let cell = base + plan.cell(of: start)
+                    let count = columns.counts[i]
+                    switch query.aggregation {
+                    case .count, .rate:
+                        cells[cell].count += count
+                    case .sum, .avg:
+                        cells[cell].count += count
+                        cells[cell].sum += columns.sums[i]
+                    case .min:
+                        cells[cell].add(count: count, sum: columns.sums[i], min: columns.mins[i], max: -.infinity, digest: nil)
+                    case .max:
+                        cells[cell].add(count: count, sum: columns.sums[i], min: .infinity, max: columns.maxes[i], digest: nil)
+                    case .quantile:
+                        let d = columns.digests!
+                        cells[cell].count += count
+                        cells[cell].sum += columns.sums[i]
+                        cells[cell].digest.merge(centroids: d.centroids(of: i), count: count, sum: columns.sums[i],
+                                                 min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                    }
+                }
+                k += 1
             }
         }
     }

@@ -96,6 +96,17 @@ struct QueryPlan: Sendable, Equatable {
         return low < ranges.count && ranges[low].contains(bucket)
     }
 
+    /// Whether every `g` bucket starting in `buckets` is to be read (one piece holds them all).
+    func includesAll(_ g: Granularity, _ buckets: ClosedRange<Int64>) -> Bool {
+        guard let ranges = pieces[g] else { return false }
+        var low = 0, high = ranges.count
+        while low < high {
+            let mid = (low + high) / 2
+            if ranges[mid].upperBound <= buckets.lowerBound { low = mid + 1 } else { high = mid }
+        }
+        return low < ranges.count && ranges[low].contains(buckets.lowerBound) && ranges[low].contains(buckets.upperBound)
+    }
+
     /// The span of everything read at `g`.
     func span(_ g: Granularity) -> Range<Int64>? {
         guard let ranges = pieces[g], let first = ranges.first, let last = ranges.last else { return nil }
