@@ -23,7 +23,9 @@ struct QueryExecutor {
     private var groupIndex: [[String?]: Int] = [:]
     private var groupKeys: [[String?]] = []
     private var cells: [CellAggregate] = []
-    private var seen: Set<SeriesKey> = []
+    /// Every series read so far (canonical key bytes) and its group: parsed and grouped once per
+    /// query, however many segments hold it.
+    private var seriesGroups: [[UInt8]: Int] = [:]
     private var used: Set<Granularity> = []
     private(set) var statistics = QueryStatistics()
 
@@ -50,8 +52,14 @@ struct QueryExecutor {
         if elapsed >= UInt64(Swift.max(0, limits.timeoutMilliseconds)) * 1_000_000 { throw .timeout(milliseconds: limits.timeoutMilliseconds) }
     }
 
-    private mutating func touch(_ series: SeriesKey) throws(QueryError) {
-        if seen.insert(series).inserted, seen.count > limits.maxSeries { throw .tooManySeries(limit: limits.maxSeries) }
+    /// The group of a series read (counted against ``QueryLimits/maxSeries``); `key` parses its
+    /// key, called only the first time the query meets it.
+    private mutating func group(ofSeries bytes: [UInt8], key: () throws(CorruptionError) -> SeriesKey) throws -> Int {
+        if let g = seriesGroups[bytes] { return g }
+        if seriesGroups.count >= limits.maxSeries { throw QueryError.tooManySeries(limit: limits.maxSeries) }
+        let g = try group(for: try key())
+        seriesGroups[bytes] = g
+        return g
     }
 
     private mutating func group(for series: SeriesKey) throws(QueryError) -> Int {
@@ -89,9 +97,7 @@ struct QueryExecutor {
         for id in ids {
             let entry = try segment.seriesEntry(Int(id))
             guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
-            let key = try segment.seriesKey(Int(id))
-            try touch(key)
-            rangeGroups.append(try group(for: key))
+            rangeGroups.append(try group(ofSeries: try segment.seriesKeyBytes(Int(id))) { () throws(CorruptionError) in try segment.seriesKey(Int(id)) })
             rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
         }
         guard !rowRanges.isEmpty else { return }
@@ -156,8 +162,7 @@ struct QueryExecutor {
                 series = row.series
             }
             guard selector.accepts(series), let aggregate = row.aggregate(query.field), aggregate.count > 0 else { continue }
-            try touch(series)
-            let g = try group(for: series)
+            let g = try group(ofSeries: series.canonicalBytes) { series }
             statistics.rowsRead += 1
             used.insert(.minute)
             cells[g * plan.cellCount + plan.cell(of: row.start)].add(
@@ -200,7 +205,7 @@ struct QueryExecutor {
         if let limit = query.limit, sorted.count > limit { sorted.removeLast(sorted.count - limit) }
         let points = sorted.reduce(0) { $0 + $1.points.count }
         if points > limits.maxPoints { throw .tooManyPoints(limit: limits.maxPoints) }
-        statistics.seriesTouched = seen.count
+        statistics.seriesTouched = seriesGroups.count
         statistics.granularities = used.sorted()
         statistics.unansweredSeconds = plan.unansweredSeconds
         statistics.elapsedMilliseconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e6

@@ -169,6 +169,23 @@ public final class SegmentReader: Sendable {
 
     /// The key of series `id` (0 ..< seriesCount).
     public func seriesKey(_ id: Int) throws(CorruptionError) -> SeriesKey {
+        var keyReader = try seriesKeyReader(id)
+        do throws(FormatError) {
+            return try SeriesKey(canonical: &keyReader)
+        } catch {
+            throw corruption("series section, series \(id)", error)
+        }
+    }
+
+    /// The canonical key bytes of series `id` (``SeriesKey/canonicalBytes``), without parsing them:
+    /// equal to another segment's bytes exactly when the keys are equal.
+    func seriesKeyBytes(_ id: Int) throws(CorruptionError) -> [UInt8] {
+        let reader = try seriesKeyReader(id)
+        return reader.remainingBytes
+    }
+
+    /// A reader over series `id`'s canonical key in the key arena.
+    private func seriesKeyReader(_ id: Int) throws(CorruptionError) -> ByteReader {
         var reader = try section(.series)
         let arena = try keyArena()
         do throws(FormatError) {
@@ -179,8 +196,7 @@ public final class SegmentReader: Sendable {
             guard keyOffset <= keyEnd, keyEnd <= arena.count else {
                 throw .invalidValue(offset: entry.offset, reason: "series key \(keyOffset)..<\(keyEnd) outside the key arena of \(arena.count) bytes")
             }
-            var keyReader = arena.reader(keyOffset..<keyEnd)
-            return try SeriesKey(canonical: &keyReader)
+            return arena.reader(keyOffset..<keyEnd)
         } catch {
             throw corruption("series section, series \(id)", error)
         }
@@ -371,7 +387,7 @@ public final class SegmentReader: Sendable {
 
     /// Row group `index`'s entry.
     public func rowGroup(_ index: Int) throws(CorruptionError) -> RowGroupEntry {
-        var reader = try section(.rowGroups)
+        let reader = try section(.rowGroups)
         do throws(FormatError) {
             guard index >= 0 && index < rowGroupCount else { throw .invalidValue(offset: reader.offset, reason: "row group \(index) out of range") }
             let start = reader.offset + 4 + index * SegmentLayout.rowGroupEntryLength
