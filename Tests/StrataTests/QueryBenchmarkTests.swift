@@ -30,7 +30,11 @@ import StrataIO
         "api-seed42-" + phases.map { "\($0.from)-\($0.to)-\($0.spacing)" }.joined(separator: "_") + "-maint600-v1"
     }
 
-    static func milliseconds(_ body: () throws -> Void) rethrows -> Double {
+    /// `STRATA_QUERY_BENCH_ONLY=a3,b` runs only those queries (for profiling one at a time).
+    static let only = environment["STRATA_QUERY_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
+
+    static func milliseconds(_ name: String, _ body: () throws -> Void) rethrows -> Double {
+        guard only?.contains(name) ?? true else { return 0 }
         try body()  // warm-up
         var samples: [Double] = []
         for _ in 0..<runs {
@@ -95,29 +99,29 @@ import StrataIO
         var p95 = day
         p95.aggregation = .quantile(0.95)
         var results: [String: QueryResult] = [:]
-        let a1 = try Self.milliseconds { results["a1"] = try engine.query(day) }
-        let a2 = try Self.milliseconds { results["a2"] = try engine.ratio(.statusClassRate(day, "5xx")) }
-        let a3 = try Self.milliseconds { results["a3"] = try engine.query(p95) }
+        let a1 = try Self.milliseconds("a1") { results["a1"] = try engine.query(day) }
+        let a2 = try Self.milliseconds("a2") { results["a2"] = try engine.ratio(.statusClassRate(day, "5xx")) }
+        let a3 = try Self.milliseconds("a3") { results["a3"] = try engine.query(p95) }
         report.append("(a) 24h per endpoint: count \(a1) ms, 5xx rate \(a2) ms, p95 \(a3) ms, total \(a1 + a2 + a3) ms")
         var b = Query(measurement: m, field: f, aggregation: .quantile(0.5), start: now - 86_400, end: now, step: 300)
         var bTimes: [Double] = []
         for (name, q) in [("b50", 0.5), ("b95", 0.95), ("b99", 0.99)] {
             b.aggregation = .quantile(q)
-            bTimes.append(try Self.milliseconds { results[name] = try engine.query(b) })
+            bTimes.append(try Self.milliseconds("b") { results[name] = try engine.query(b) })
         }
         report.append("(b) 24h total p50+p95+p99 at 5m: \(bTimes.reduce(0, +)) ms (\(bTimes.map { "\($0)" }.joined(separator: " + ")))")
         let c = Query(measurement: m, field: f, aggregation: .count, start: now - 7 * 86_400, end: now, groupBy: ["key"], order: .descending, limit: 10)
-        let cms = try Self.milliseconds { results["c"] = try engine.query(c) }
+        let cms = try Self.milliseconds("c") { results["c"] = try engine.query(c) }
         report.append("(c) top 10 keys over 7d: \(cms) ms")
         let d = Query(measurement: m, field: f, aggregation: .quantile(0.95), start: now - 30 * 86_400, end: now, step: 3_600,
                       filters: [.equal("endpoint", "/api/v1/r0")])
-        let dms = try Self.milliseconds { results["d"] = try engine.query(d) }
+        let dms = try Self.milliseconds("d") { results["d"] = try engine.query(d) }
         report.append("(d) 30d at 1h for one endpoint (p95): \(dms) ms")
         var baseDay = day
         baseDay.useProjections = false
-        let baseMS = try Self.milliseconds { results["base"] = try engine.query(baseDay) }
+        let baseMS = try Self.milliseconds("base") { results["base"] = try engine.query(baseDay) }
         report.append("(a) count from base series instead: \(baseMS) ms")
-        #expect(results["base"]!.series.map(\.points) == results["a1"]!.series.map(\.points))
+        if let base = results["base"], let a1 = results["a1"] { #expect(base.series.map(\.points) == a1.series.map(\.points)) }
         for (name, result) in results.sorted(by: { $0.key < $1.key }) {
             report.append("  \(name): projection \(result.projection ?? "-") granularities \(result.statistics.granularities) series \(result.statistics.seriesTouched) rows \(result.statistics.rowsRead) row groups \(result.statistics.rowGroupsRead) segments \(result.statistics.segmentsRead) unanswered \(result.statistics.unansweredSeconds)")
         }
@@ -145,6 +149,7 @@ import StrataIO
         var differences = 0
         for (name, series) in answers.sorted(by: { $0.key < $1.key }) {
             let quantile = name.hasPrefix("b") || name == "a3" || name == "d"
+            guard only == nil || recorded[name] != nil else { continue }
             guard let old = recorded[name], old.count == series.count else {
                 Issue.record("\(name): \(series.count) series, recorded \(recorded[name]?.count ?? -1)")
                 continue

@@ -112,6 +112,49 @@ import StrataCore
         #expect(compared > 20)
     }
 
+    /// Queries share a copy of the head while it is unchanged: every write (into an open bucket,
+    /// a new series, a late point), flush and compaction shows in the next query, from the base
+    /// series and from projections.
+    @Test func headViewFollowsEveryChange() throws {
+        let dir = TemporaryDirectory()
+        let minute = Granularity.minute.bucketStart(ofSeconds: t0)
+        let clock = TestClock(minute + 30)
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
+        var expected = 0.0
+        func check(_ note: Comment) throws {
+            for useProjections in [false, true] {
+                for groupBy in [[], ["endpoint"]] {
+                    let query = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: minute - 3_600,
+                                      end: clock.now + 60, groupBy: groupBy, useProjections: useProjections)
+                    for _ in 0..<2 {
+                        let total = try engine.query(query).series.compactMap(\.total).reduce(0, +)
+                        #expect(total == expected, note)
+                    }
+                }
+            }
+        }
+        try check("empty")
+        func write(_ endpoint: String, _ time: Int64) throws {
+            _ = try engine.write(lines("http_request,endpoint=\(endpoint),status=200 duration_ms=5 \(time)000000000\n"))
+            expected += 1
+        }
+        try write("/a", minute)
+        try check("first point")
+        try write("/a", minute + 1)
+        try check("same bucket")
+        try write("/b", minute + 2)
+        try check("new series")
+        clock.advance(600)
+        try engine.flush()
+        try check("after flush")
+        try write("/a", minute + 3)
+        try check("late point")
+        clock.advance(3 * 86_400)
+        try engine.flush(everything: true)
+        try engine.compact()
+        try check("after compaction")
+    }
+
     /// Past retention, coarser data answers exactly; steps finer than what remains are reported as
     /// unanswered instead of being silently wrong.
     @Test func retentionFallsBackToCoarserData() throws {

@@ -7,7 +7,8 @@ struct QuerySnapshot: Sendable {
     /// Live segment readers per granularity.
     var segments: [Granularity: [SegmentReader]]
     /// Head rows (and rows of a flush not yet published) of the queried measurement; in no segment.
-    var headRows: [BucketRow]
+    var head: HeadView
+    var headRows: [BucketRow] { head.rows }
 }
 
 /// Runs one planned query: selects series by postings, decodes only the row groups holding them
@@ -42,7 +43,7 @@ struct QueryExecutor {
         for granularity in Granularity.allCases.reversed() where plan.span(granularity) != nil {
             for segment in snapshot.segments[granularity] ?? [] { try scan(segment, granularity) }
         }
-        try scanHead(snapshot.headRows)
+        try scanHead(snapshot.head)
         return try result()
     }
 
@@ -150,12 +151,13 @@ struct QueryExecutor {
         }
     }
 
-    private mutating func scanHead(_ rows: [BucketRow]) throws {
+    private mutating func scanHead(_ head: HeadView) throws {
         try checkDeadline()
-        for row in rows where row.start >= plan.start && row.start < plan.end {
+        let projected = selector.projection.map { head.keys(of: $0) }
+        for (r, row) in head.rows.enumerated() where row.start >= plan.start && row.start < plan.end {
             let series: SeriesKey
-            if let projection = selector.projection {
-                guard let key = projection.key(for: row.series) else { continue }
+            if let projected {
+                guard let key = projected[r] else { continue }
                 series = key
             } else {
                 guard row.series.measurement == query.measurement, row.series.value(of: Projection.tagKey) == nil else { continue }
@@ -179,6 +181,9 @@ struct QueryExecutor {
             var total = CellAggregate()
             var points: [ResultPoint] = []
             for k in 0..<plan.cellCount {
+                // Compressed once here, instead of in a temporary copy by each quantile and again
+                // (as raw buffered centroids) in the total.
+                if digests { cells[g * plan.cellCount + k].digest.compress() }
                 let cell = cells[g * plan.cellCount + k]
                 total.merge(cell, digests: digests)
                 let (start, width) = plan.cellBounds(k)
