@@ -1,5 +1,6 @@
 import Synchronization
 import StrataCore
+import StrataIO
 
 extension Engine {
     /// Answers `query` from the head and the segments of every granularity (see ``QueryPlan`` and the
@@ -82,6 +83,7 @@ struct HeadFingerprint: Equatable, Sendable {
 final class HeadView: Sendable {
     let rows: [BucketRow]
     private let projected = Mutex<[String: [SeriesKey?]]>([:])
+    private let merged = Mutex<[String: [(series: SeriesKey, start: Int64, aggregate: FieldAggregate)]]>([:])
 
     init(rows: [BucketRow]) { self.rows = rows }
 
@@ -91,6 +93,30 @@ final class HeadView: Sendable {
         let keys = rows.map { projection.key(for: $0.series) }
         projected.withLock { $0[projection.name] = keys }
         return keys
+    }
+
+    /// `projection`'s rows of `field`: the rows' aggregates merged per (projected series, minute), in
+    /// order of first appearance. Counts, min and max are exact; sums are added in another order than
+    /// row by row, so queries whose answer is a sum read ``keys(of:)`` instead.
+    func mergedRows(of projection: Projection, field: String) -> [(series: SeriesKey, start: Int64, aggregate: FieldAggregate)] {
+        let cacheKey = projection.name + "\u{0}" + field
+        if let cached = merged.withLock({ $0[cacheKey] }) { return cached }
+        let keys = keys(of: projection)
+        var index: [HashableBytes: [Int64: Int]] = [:]
+        var result: [(series: SeriesKey, start: Int64, aggregate: FieldAggregate)] = []
+        for (r, row) in rows.enumerated() {
+            guard let key = keys[r], let aggregate = row.aggregate(field), aggregate.count > 0 else { continue }
+            let bytes = HashableBytes(key.canonicalBytes)
+            if let i = index[bytes]?[row.start] {
+                result[i].aggregate.merge(aggregate)
+            } else {
+                index[bytes, default: [:]][row.start] = result.count
+                result.append((key, row.start, aggregate))
+            }
+        }
+        for i in result.indices { result[i].aggregate.digest.compress() }
+        merged.withLock { $0[cacheKey] = result }
+        return result
     }
 }
 

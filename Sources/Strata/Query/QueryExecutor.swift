@@ -26,7 +26,7 @@ struct QueryExecutor {
     private var cells: [CellAggregate] = []
     /// Every series read so far (canonical key bytes) and its group: parsed and grouped once per
     /// query, however many segments hold it.
-    private var seriesGroups: [[UInt8]: Int] = [:]
+    private var seriesGroups: [HashableBytes: Int] = [:]
     private var used: Set<Granularity> = []
     private(set) var statistics = QueryStatistics()
 
@@ -56,6 +56,7 @@ struct QueryExecutor {
     /// The group of a series read (counted against ``QueryLimits/maxSeries``); `key` parses its
     /// key, called only the first time the query meets it.
     private mutating func group(ofSeries bytes: [UInt8], key: () throws(CorruptionError) -> SeriesKey) throws -> Int {
+        let bytes = HashableBytes(bytes)
         if let g = seriesGroups[bytes] { return g }
         if seriesGroups.count >= limits.maxSeries { throw QueryError.tooManySeries(limit: limits.maxSeries) }
         let g = try group(for: try key())
@@ -105,6 +106,7 @@ struct QueryExecutor {
         statistics.segmentsRead += 1
         let wanted = wantedColumns
         let cellCount = plan.cellCount
+        let pieces = plan.ranges(granularity)
         var next = 0
         for (index, entry) in try segment.rowGroupEntries().enumerated() {
             let rows = entry.firstRow..<(entry.firstRow + entry.rowCount)
@@ -116,7 +118,7 @@ struct QueryExecutor {
             statistics.rowGroupsRead += 1
             used.insert(granularity)
             // Every bucket of the group is to be read: no per-row plan lookup.
-            let whole = plan.includesAll(granularity, entry.minStart...entry.maxStart)
+            let whole = QueryPlan.includesAll(pieces, entry.minStart...entry.maxStart)
             var k = next
             while k < rowRanges.count && rowRanges[k].lowerBound < rows.upperBound {
                 let low = Swift.max(rowRanges[k].lowerBound, rows.lowerBound) - rows.lowerBound
@@ -125,7 +127,7 @@ struct QueryExecutor {
                 statistics.rowsRead += high - low
                 for i in low..<high where columns.fields[i] == fieldID {
                     let start = columns.starts[i]
-                    guard whole || plan.includes(granularity, start) else { continue }
+                    guard whole || QueryPlan.includes(pieces, start) else { continue }
                     let cell = base + plan.cell(of: start)
                     let count = columns.counts[i]
                     switch query.aggregation {
@@ -153,6 +155,21 @@ struct QueryExecutor {
 
     private mutating func scanHead(_ head: HeadView) throws {
         try checkDeadline()
+        if let projection = selector.projection, query.aggregation != .sum, query.aggregation != .avg {
+            // Aggregations that do not depend on the order of additions read the head's rows
+            // already merged per projected series and minute (shared by the queries of this head state).
+            for row in head.mergedRows(of: projection, field: query.field) where row.start >= plan.start && row.start < plan.end {
+                guard selector.accepts(row.series) else { continue }
+                let g = try group(ofSeries: row.series.canonicalBytes) { row.series }
+                statistics.rowsRead += 1
+                used.insert(.minute)
+                let aggregate = row.aggregate
+                cells[g * plan.cellCount + plan.cell(of: row.start)].add(
+                    count: aggregate.count, sum: aggregate.sum, min: aggregate.min, max: aggregate.max,
+                    digest: digests ? aggregate.digest : nil)
+            }
+            return
+        }
         let projected = selector.projection.map { head.keys(of: $0) }
         for (r, row) in head.rows.enumerated() where row.start >= plan.start && row.start < plan.end {
             let series: SeriesKey

@@ -29,7 +29,22 @@ extension TDigest {
         if max > maximum { maximum = max }
         self.lossless = self.lossless && lossless
         storage.append(contentsOf: centroids)
+        // Into an empty digest, a stored digest's centroids (strictly increasing means, at most
+        // `exactCapacity` of them) are already compressed: a cell read from one row needs no pass.
+        if storage.count == centroids.count, storage.count <= exactCapacity, Self.strictlyIncreasing(centroids) {
+            mergedCount = Int32(storage.count)
+            return
+        }
         if storage.count >= bufferLimit { mergeBuffer() }
+    }
+
+    private static func strictlyIncreasing(_ centroids: ArraySlice<Centroid>) -> Bool {
+        var previous = -Double.infinity
+        for c in centroids {
+            guard c.mean > previous else { return false }
+            previous = c.mean
+        }
+        return true
     }
 
     /// One digest of everything in `digests`, with compression `compression`: gathers all their
