@@ -23,6 +23,7 @@ public final class ColumnCache: Sendable {
         case uint64s([UInt64])
         case doubles([Double])
         case digests(DigestColumn)
+        case summary(SeriesSummary)
 
         /// Approximate heap bytes held.
         var byteCount: Int {
@@ -32,14 +33,21 @@ public final class ColumnCache: Sendable {
             case let .uint64s(v): 64 + v.count * 8
             case let .doubles(v): 64 + v.count * 8
             case let .digests(d): d.byteCount
+            case let .summary(summary): 96 + summary.digest.centroids.count * 16
             }
         }
     }
 
+    /// A column block (`kind` 0: `index` is the row group, `column` the column) or a series summary
+    /// (`kind` 1 + the summarised ``SegmentReader/ColumnSet``: `index` is the series id, `column` the
+    /// field id, `window` the bucket starts summarised).
     struct Key: Hashable, Sendable {
         var segment: UInt64
-        var group: Int32
+        var index: Int32
         var column: UInt8
+        var kind: UInt8 = 0
+        /// A summary's bucket-start window (empty for column blocks).
+        var window: Range<Int64> = 0..<0
     }
 
     private struct Entry {
@@ -128,6 +136,16 @@ public final class ColumnCache: Sendable {
             state.bytes -= entry.bytes
         }
     }
+}
+
+/// One series' rows of one field in a segment (those starting in a window), merged in row order (the digest compressed; fields
+/// of the summary's column set only, the others left at their initial values).
+struct SeriesSummary: Sendable {
+    var count: UInt64 = 0
+    var sum = 0.0
+    var min = Double.infinity
+    var max = -Double.infinity
+    var digest = TDigest()
 }
 
 /// The t-digests of one row group's rows, flattened: row `i`'s centroids are

@@ -28,7 +28,7 @@ extension SegmentReader {
     /// field and count, through `cache`: each block is verified and decoded once while it stays cached.
     func columns(_ index: Int, _ entry: RowGroupEntry, _ wanted: ColumnSet, cache: ColumnCache = .shared) throws(CorruptionError) -> RowGroupColumns {
         func cached(_ column: SegmentLayout.Column, _ decode: () throws(CorruptionError) -> ColumnCache.Values) throws(CorruptionError) -> ColumnCache.Values {
-            try cache.values(ColumnCache.Key(segment: cacheID, group: Int32(index), column: UInt8(column.rawValue)), decode: decode)
+            try cache.values(ColumnCache.Key(segment: cacheID, index: Int32(index), column: UInt8(column.rawValue)), decode: decode)
         }
         guard case let .int64s(starts) = try cached(.start, { () throws(CorruptionError) in .int64s(try decodeStarts(entry, group: index)) }),
               case let .uint32s(fields) = try cached(.field, { () throws(CorruptionError) in .uint32s(try decodeFields(entry, group: index)) }),
@@ -59,6 +59,44 @@ extension SegmentReader {
             result.digests = digests
         }
         return result
+    }
+
+    /// The rows of series `id` (whose entry is `entry`) for field `field` whose bucket starts lie in
+    /// `window`, merged into one summary of the columns `wanted` names (counts always), through
+    /// `cache`. Nil when the ids do not fit a cache key (more than 2^31 series or 255 fields).
+    func seriesSummary(_ id: Int, _ entry: SeriesEntry, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                       cache: ColumnCache = .shared) throws(CorruptionError) -> SeriesSummary? {
+        guard id < Int(Int32.max), field < 255 else { return nil }
+        let key = ColumnCache.Key(segment: cacheID, index: Int32(id), column: UInt8(field), kind: 1 + wanted.rawValue, window: window)
+        let values = try cache.values(key) { () throws(CorruptionError) in
+            .summary(try summarize(entry.firstRow..<(entry.firstRow + entry.rowCount), field: field, window: window, wanted, cache: cache))
+        }
+        guard case let .summary(summary) = values else { preconditionFailure("column cache type mismatch") }
+        return summary
+    }
+
+    /// Merges the rows `rows` of field `field` starting in `window`, in row order.
+    private func summarize(_ rows: Range<Int>, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                           cache: ColumnCache) throws(CorruptionError) -> SeriesSummary {
+        var summary = SeriesSummary()
+        for (index, entry) in try rowGroupEntries().enumerated() {
+            let groupRows = entry.firstRow..<(entry.firstRow + entry.rowCount)
+            guard groupRows.overlaps(rows) else { continue }
+            let columns = try self.columns(index, entry, wanted, cache: cache)
+            for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
+            where columns.fields[i] == field && window.contains(columns.starts[i]) {
+                summary.count += columns.counts[i]
+                if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
+                if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
+                if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
+                if let d = columns.digests {
+                    summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
+                                         min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                }
+            }
+        }
+        summary.digest.compress()
+        return summary
     }
 
     /// Decodes one column block of row group `index` with `body` (called once per row), checking
