@@ -224,14 +224,16 @@ struct QueryExecutor {
         var series: [ResultSeries] = []
         series.reserveCapacity(groupKeys.count)
         // Each cell's digest is compressed once here (on both cores when there are many), instead
-        // of in a temporary copy by each quantile; the total merges the compressed cells in one pass.
+        // of in a temporary copy by each quantile; the total merges the compressed cells. (Merging
+        // them all at once with TDigest.merging was measured slower: one stable sort of ~37k
+        // centroids in ~130-long runs costs more than ~30 sorts of a 1,150-centroid buffer.)
         if digests { Self.compressDigests(&cells) }
         for (g, key) in groupKeys.enumerated() {
             var total = CellAggregate()
             var points: [ResultPoint] = []
             for k in 0..<plan.cellCount {
                 let cell = cells[g * plan.cellCount + k]
-                total.merge(cell, digests: false)
+                total.merge(cell, digests: digests)
                 let (start, width) = plan.cellBounds(k)
                 let value = cell.value(query.aggregation, width: width)
                 switch (value, query.fill) {
@@ -240,7 +242,6 @@ struct QueryExecutor {
                 default: points.append(ResultPoint(time: start * 1_000, value: value))
                 }
             }
-            if digests { total.digest = TDigest.merging(cells[(g * plan.cellCount)..<((g + 1) * plan.cellCount)].map(\.digest)) }
             var tags: [String: String] = [:]
             for (name, value) in zip(query.groupBy, key) { if let value { tags[name] = value } }
             series.append(ResultSeries(tags: tags, points: points, total: total.value(query.aggregation, width: plan.end - plan.start)))
