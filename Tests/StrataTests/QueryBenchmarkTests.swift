@@ -33,9 +33,14 @@ import StrataIO
     /// `STRATA_QUERY_BENCH_ONLY=a3,b` runs only those queries (for profiling one at a time).
     static let only = environment["STRATA_QUERY_BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
 
+    /// The first (cold: nothing of that query's data in ``ColumnCache`` yet) run of each query, ms.
+    nonisolated(unsafe) static var firstRuns: [(String, Double)] = []
+
     static func milliseconds(_ name: String, _ body: () throws -> Void) rethrows -> Double {
         guard only?.contains(name) ?? true else { return 0 }
-        try body()  // warm-up
+        let warmUp = SystemClock.monotonicNanoseconds()
+        try body()  // warm-up (decodes the columns into the cache)
+        firstRuns.append((name, Double(SystemClock.monotonicNanoseconds() - warmUp) / 1e6))
         var samples: [Double] = []
         for _ in 0..<runs {
             let started = SystemClock.monotonicNanoseconds()
@@ -121,6 +126,9 @@ import StrataIO
         baseDay.useProjections = false
         let baseMS = try Self.milliseconds("base") { results["base"] = try engine.query(baseDay) }
         report.append("(a) count from base series instead: \(baseMS) ms")
+        report.append("first runs (column cache cold for that query's data): " + Self.firstRuns.map { "\($0.0) \($0.1) ms" }.joined(separator: ", "))
+        let cache = ColumnCache.shared.statistics
+        report.append("column cache: \(cache.bytes >> 20) MiB in \(cache.entries) entries, \(cache.hits) hits, \(cache.misses) misses")
         if let base = results["base"], let a1 = results["a1"] { #expect(base.series.map(\.points) == a1.series.map(\.points)) }
         for (name, result) in results.sorted(by: { $0.key < $1.key }) {
             report.append("  \(name): projection \(result.projection ?? "-") granularities \(result.statistics.granularities) series \(result.statistics.seriesTouched) rows \(result.statistics.rowsRead) row groups \(result.statistics.rowGroupsRead) segments \(result.statistics.segmentsRead) unanswered \(result.statistics.unansweredSeconds)")
