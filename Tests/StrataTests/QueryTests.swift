@@ -75,6 +75,86 @@ import StrataCore
         #expect(day.series.first?.points.first?.value == Double(scenario.points.filter { $0.time < scenario.start + 86_400 }.count))
     }
 
+    /// Filters tested on the selected series' keys select exactly what decoding the postings lists
+    /// selects, for projections and base series, stored and derived tags, every operator.
+    @Test func keyTestedFiltersMatchPostings() throws {
+        let dir = TemporaryDirectory()
+        var scenario = TrafficScenario()
+        let clock = TestClock(scenario.start)
+        let engine = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
+        var t = scenario.start
+        while t < scenario.start + 2 * 3_600 {
+            try scenario.writeStep(engine, from: t, seconds: 600)
+            t += 600
+            clock.advance(600)
+            try engine.maintenanceStep()
+        }
+        let filterSets: [[TagFilter]] = [
+            [.equal("endpoint", "/a")], [.equal("endpoint", "/a", "/c"), .notEqual("method", "GET")],
+            [.matches("status", "^5")], [.notMatches("status", "^2")], [.equal("status_class", "4xx")],
+            [.notEqual("status_class", "2xx"), .equal("key", "k2")], [.equal("key", "nope")],
+        ]
+        var compared = 0
+        for filters in filterSets {
+            for useProjections in [false, true] {
+                let query = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: scenario.start,
+                                  end: t, filters: filters, useProjections: useProjections)
+                let selector = try engine.selector(for: query)
+                for granularity in Granularity.allCases {
+                    for segment in engine.segments(granularity) {
+                        let index = try PostingIndex(segment)
+                        #expect(try selector.select(index, keyTestRatio: 0) == selector.select(index, keyTestRatio: .max))
+                        compared += 1
+                    }
+                }
+            }
+        }
+        #expect(compared > 20)
+    }
+
+    /// Queries share a copy of the head while it is unchanged: every write (into an open bucket,
+    /// a new series, a late point), flush and compaction shows in the next query, from the base
+    /// series and from projections.
+    @Test func headViewFollowsEveryChange() throws {
+        let dir = TemporaryDirectory()
+        let minute = Granularity.minute.bucketStart(ofSeconds: t0)
+        let clock = TestClock(minute + 30)
+        let engine = try Engine.open(.test(dir, clock: clock), logger: .quiet)
+        var expected = 0.0
+        func check(_ note: Comment) throws {
+            for useProjections in [false, true] {
+                for groupBy in [[], ["endpoint"]] {
+                    let query = Query(measurement: "http_request", field: "duration_ms", aggregation: .count, start: minute - 3_600,
+                                      end: clock.now + 60, groupBy: groupBy, useProjections: useProjections)
+                    for _ in 0..<2 {
+                        let total = try engine.query(query).series.compactMap(\.total).reduce(0, +)
+                        #expect(total == expected, note)
+                    }
+                }
+            }
+        }
+        try check("empty")
+        func write(_ endpoint: String, _ time: Int64) throws {
+            _ = try engine.write(lines("http_request,endpoint=\(endpoint),status=200 duration_ms=5 \(time)000000000\n"))
+            expected += 1
+        }
+        try write("/a", minute)
+        try check("first point")
+        try write("/a", minute + 1)
+        try check("same bucket")
+        try write("/b", minute + 2)
+        try check("new series")
+        clock.advance(600)
+        try engine.flush()
+        try check("after flush")
+        try write("/a", minute + 3)
+        try check("late point")
+        clock.advance(3 * 86_400)
+        try engine.flush(everything: true)
+        try engine.compact()
+        try check("after compaction")
+    }
+
     /// Past retention, coarser data answers exactly; steps finer than what remains are reported as
     /// unanswered instead of being silently wrong.
     @Test func retentionFallsBackToCoarserData() throws {

@@ -1,7 +1,7 @@
 import StrataCore
 
 /// The running aggregate of one (group, step) while a query scans.
-struct CellAggregate {
+struct CellAggregate: Sendable {
     var count: UInt64 = 0
     var sum = 0.0
     var min = Double.infinity

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import StrataCore
 import StrataIO
 
@@ -7,7 +9,8 @@ struct QuerySnapshot: Sendable {
     /// Live segment readers per granularity.
     var segments: [Granularity: [SegmentReader]]
     /// Head rows (and rows of a flush not yet published) of the queried measurement; in no segment.
-    var headRows: [BucketRow]
+    var head: HeadView
+    var headRows: [BucketRow] { head.rows }
 }
 
 /// Runs one planned query: selects series by postings, decodes only the row groups holding them
@@ -23,7 +26,9 @@ struct QueryExecutor {
     private var groupIndex: [[String?]: Int] = [:]
     private var groupKeys: [[String?]] = []
     private var cells: [CellAggregate] = []
-    private var seen: Set<SeriesKey> = []
+    /// Every series read so far (canonical key bytes) and its group: parsed and grouped once per
+    /// query, however many segments hold it.
+    private var seriesGroups: [HashableBytes: Int] = [:]
     private var used: Set<Granularity> = []
     private(set) var statistics = QueryStatistics()
 
@@ -40,7 +45,7 @@ struct QueryExecutor {
         for granularity in Granularity.allCases.reversed() where plan.span(granularity) != nil {
             for segment in snapshot.segments[granularity] ?? [] { try scan(segment, granularity) }
         }
-        try scanHead(snapshot.headRows)
+        try scanHead(snapshot.head)
         return try result()
     }
 
@@ -50,8 +55,15 @@ struct QueryExecutor {
         if elapsed >= UInt64(Swift.max(0, limits.timeoutMilliseconds)) * 1_000_000 { throw .timeout(milliseconds: limits.timeoutMilliseconds) }
     }
 
-    private mutating func touch(_ series: SeriesKey) throws(QueryError) {
-        if seen.insert(series).inserted, seen.count > limits.maxSeries { throw .tooManySeries(limit: limits.maxSeries) }
+    /// The group of a series read (counted against ``QueryLimits/maxSeries``); `key` parses its
+    /// key, called only the first time the query meets it.
+    private mutating func group(ofSeries bytes: [UInt8], key: () throws(CorruptionError) -> SeriesKey) throws -> Int {
+        let bytes = HashableBytes(bytes)
+        if let g = seriesGroups[bytes] { return g }
+        if seriesGroups.count >= limits.maxSeries { throw QueryError.tooManySeries(limit: limits.maxSeries) }
+        let g = try group(for: try key())
+        seriesGroups[bytes] = g
+        return g
     }
 
     private mutating func group(for series: SeriesKey) throws(QueryError) -> Int {
@@ -64,66 +76,141 @@ struct QueryExecutor {
         return groupKeys.count - 1
     }
 
+    /// The columns the aggregation reads besides start, field and count.
+    private var wantedColumns: SegmentReader.ColumnSet {
+        switch query.aggregation {
+        case .count, .rate: []
+        case .sum, .avg: .sums
+        case .min: .mins
+        case .max: .maxes
+        case .quantile: .digests
+        }
+    }
+
+    /// Scans one segment: selects series by postings, then reads only the selected series' row
+    /// ranges of the row groups holding them (columns come decoded from ``ColumnCache``).
     private mutating func scan(_ segment: SegmentReader, _ granularity: Granularity) throws {
         guard let span = plan.span(granularity), segment.maxStart >= span.lowerBound, segment.minStart < span.upperBound else { return }
         try checkDeadline()
         guard let fieldID = try segment.fieldNames().firstIndex(of: query.field).map(UInt32.init) else { return }
         let ids = try selector.select(PostingIndex(segment))
         guard !ids.isEmpty else { return }
-        var groupOf = [Int32](repeating: -1, count: segment.seriesCount)
+        // Selected series' row ranges (ascending: rows are sorted by series id) and their groups.
         var rowRanges: [Range<Int>] = []
+        var rangeGroups: [Int] = []
+        let wanted = wantedColumns
+        let cellCount = plan.cellCount
+        let pieces = plan.ranges(granularity)
+        // For quantiles, a series whose buckets read here all fall in one step is added as one cached
+        // summary of those rows (their digests merged once), not row by row. (Other aggregations
+        // cost a few nanoseconds a row, less than a summary lookup.)
+        let summaries = digests
+        var summarized = 0
         for id in ids {
             let entry = try segment.seriesEntry(Int(id))
             guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
-            let key = try segment.seriesKey(Int(id))
-            try touch(key)
-            groupOf[Int(id)] = Int32(try group(for: key))
+            let g = try group(ofSeries: try segment.seriesKeyBytes(Int(id))) { () throws(CorruptionError) in try segment.seriesKey(Int(id)) }
+            if summaries, let window = summaryWindow(entry, pieces),
+               let summary = try segment.seriesSummary(Int(id), entry, field: fieldID, window: window, wanted) {
+                cells[g * cellCount + plan.cell(of: window.lowerBound)].add(
+                    count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digests ? summary.digest : nil)
+                statistics.rowsRead += entry.rowCount
+                summarized += 1
+                continue
+            }
+            rangeGroups.append(g)
             rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
         }
-        guard !rowRanges.isEmpty else { return }
+        if summarized > 0 { used.insert(granularity) }
+        guard summarized > 0 || !rowRanges.isEmpty else { return }
         statistics.segmentsRead += 1
         var next = 0
-        for index in 0..<segment.rowGroupCount {
-            let entry = try segment.rowGroup(index)
+        for (index, entry) in try segment.rowGroupEntries().enumerated() {
             let rows = entry.firstRow..<(entry.firstRow + entry.rowCount)
             while next < rowRanges.count && rowRanges[next].upperBound <= rows.lowerBound { next += 1 }
             guard next < rowRanges.count, rowRanges[next].lowerBound < rows.upperBound else { continue }
             guard entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
             try checkDeadline()
-            let wanted = groupOf
-            let group = try segment.decodeRowGroup(index, digests: digests) { series, field in
-                field == fieldID && wanted[Int(series)] >= 0
-            }
+            let columns = try segment.columns(index, entry, wanted)
             statistics.rowGroupsRead += 1
-            statistics.rowsRead += group.rowCount
             used.insert(granularity)
-            let cellCount = plan.cellCount
-            for i in 0..<group.rowCount {
-                let g = groupOf[Int(group.series[i])]
-                guard g >= 0, group.fields[i] == fieldID else { continue }
-                let start = group.starts[i]
-                guard plan.includes(granularity, start) else { continue }
-                cells[Int(g) * cellCount + plan.cell(of: start)].add(
-                    count: group.counts[i], sum: group.sums[i], min: group.mins[i], max: group.maxes[i],
-                    digest: digests ? group.digests[i] : nil)
+            // Every bucket of the group is to be read: no per-row plan lookup.
+            let whole = QueryPlan.includesAll(pieces, entry.minStart...entry.maxStart)
+            var k = next
+            while k < rowRanges.count && rowRanges[k].lowerBound < rows.upperBound {
+                let low = Swift.max(rowRanges[k].lowerBound, rows.lowerBound) - rows.lowerBound
+                let high = Swift.min(rowRanges[k].upperBound, rows.upperBound) - rows.lowerBound
+                let base = rangeGroups[k] * cellCount
+                statistics.rowsRead += high - low
+                for i in low..<high where columns.fields[i] == fieldID {
+                    let start = columns.starts[i]
+                    guard whole || QueryPlan.includes(pieces, start) else { continue }
+                    let cell = base + plan.cell(of: start)
+                    let count = columns.counts[i]
+                    switch query.aggregation {
+                    case .count, .rate:
+                        cells[cell].count += count
+                    case .sum, .avg:
+                        cells[cell].count += count
+                        cells[cell].sum += columns.sums[i]
+                    case .min:
+                        cells[cell].add(count: count, sum: columns.sums[i], min: columns.mins[i], max: -.infinity, digest: nil)
+                    case .max:
+                        cells[cell].add(count: count, sum: columns.sums[i], min: .infinity, max: columns.maxes[i], digest: nil)
+                    case .quantile:
+                        let d = columns.digests!
+                        cells[cell].count += count
+                        cells[cell].sum += columns.sums[i]
+                        cells[cell].digest.merge(centroids: d.centroids(of: i), count: count, sum: columns.sums[i],
+                                                 min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                    }
+                }
+                k += 1
             }
         }
     }
 
-    private mutating func scanHead(_ rows: [BucketRow]) throws {
+    /// The buckets of a series (stored at `entry`) that the plan reads, when they all lie in one
+    /// planned range and one step: its rows there can be added as one summary. Nil otherwise (or
+    /// when none is read).
+    private func summaryWindow(_ entry: SegmentReader.SeriesEntry, _ pieces: [Range<Int64>]) -> Range<Int64>? {
+        guard let p = pieces.firstIndex(where: { $0.upperBound > entry.minStart }) else { return nil }
+        if p + 1 < pieces.count, pieces[p + 1].lowerBound <= entry.maxStart { return nil }
+        let low = Swift.max(entry.minStart, pieces[p].lowerBound)
+        let high = Swift.min(entry.maxStart + 1, pieces[p].upperBound)
+        guard low < high, plan.cell(of: low) == plan.cell(of: high - 1) else { return nil }
+        return low..<high
+    }
+
+    private mutating func scanHead(_ head: HeadView) throws {
         try checkDeadline()
-        for row in rows where row.start >= plan.start && row.start < plan.end {
+        if let projection = selector.projection, query.aggregation != .sum, query.aggregation != .avg {
+            // Aggregations that do not depend on the order of additions read the head's rows
+            // already merged per projected series and minute (shared by the queries of this head state).
+            for row in head.mergedRows(of: projection, field: query.field) where row.start >= plan.start && row.start < plan.end {
+                guard selector.accepts(row.series) else { continue }
+                let g = try group(ofSeries: row.series.canonicalBytes) { row.series }
+                statistics.rowsRead += 1
+                used.insert(.minute)
+                let aggregate = row.aggregate
+                cells[g * plan.cellCount + plan.cell(of: row.start)].add(
+                    count: aggregate.count, sum: aggregate.sum, min: aggregate.min, max: aggregate.max,
+                    digest: digests ? aggregate.digest : nil)
+            }
+            return
+        }
+        let projected = selector.projection.map { head.keys(of: $0) }
+        for (r, row) in head.rows.enumerated() where row.start >= plan.start && row.start < plan.end {
             let series: SeriesKey
-            if let projection = selector.projection {
-                guard let key = projection.key(for: row.series) else { continue }
+            if let projected {
+                guard let key = projected[r] else { continue }
                 series = key
             } else {
                 guard row.series.measurement == query.measurement, row.series.value(of: Projection.tagKey) == nil else { continue }
                 series = row.series
             }
             guard selector.accepts(series), let aggregate = row.aggregate(query.field), aggregate.count > 0 else { continue }
-            try touch(series)
-            let g = try group(for: series)
+            let g = try group(ofSeries: series.canonicalBytes) { series }
             statistics.rowsRead += 1
             used.insert(.minute)
             cells[g * plan.cellCount + plan.cell(of: row.start)].add(
@@ -136,6 +223,11 @@ struct QueryExecutor {
         if groupKeys.isEmpty && query.groupBy.isEmpty { _ = try group(for: SeriesKey(measurement: query.measurement, tags: [])) }
         var series: [ResultSeries] = []
         series.reserveCapacity(groupKeys.count)
+        // Each cell's digest is compressed once here (on both cores when there are many), instead
+        // of in a temporary copy by each quantile; the total merges the compressed cells. (Merging
+        // them all at once with TDigest.merging was measured slower: one stable sort of ~37k
+        // centroids in ~130-long runs costs more than ~30 sorts of a 1,150-centroid buffer.)
+        if digests { Self.compressDigests(&cells) }
         for (g, key) in groupKeys.enumerated() {
             var total = CellAggregate()
             var points: [ResultPoint] = []
@@ -166,12 +258,31 @@ struct QueryExecutor {
         if let limit = query.limit, sorted.count > limit { sorted.removeLast(sorted.count - limit) }
         let points = sorted.reduce(0) { $0 + $1.points.count }
         if points > limits.maxPoints { throw .tooManyPoints(limit: limits.maxPoints) }
-        statistics.seriesTouched = seen.count
+        statistics.seriesTouched = seriesGroups.count
         statistics.granularities = used.sorted()
         statistics.unansweredSeconds = plan.unansweredSeconds
         statistics.elapsedMilliseconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e6
         return QueryResult(start: plan.start, end: plan.end, step: plan.cellWidth, granularity: used.max(),
                            projection: selector.projection?.name, series: sorted, statistics: statistics)
+    }
+
+    /// Compresses every cell's digest; splits the work over two threads when many cells have
+    /// buffered centroids (a pass sorts them and evaluates the scale function per centroid).
+    private static func compressDigests(_ cells: inout [CellAggregate]) {
+        let buffered = cells.reduce(0) { $0 + ($1.digest.hasBufferedValues ? 1 : 0) }
+        guard buffered >= 64 else {
+            for i in cells.indices { cells[i].digest.compress() }
+            return
+        }
+        let middle = cells.count / 2
+        let input = cells
+        let parts = Mutex<[Int: [CellAggregate]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { p in
+            var part = Array(p == 0 ? input[..<middle] : input[middle...])
+            for i in part.indices { part[i].digest.compress() }
+            parts.withLock { $0[p] = part }
+        }
+        cells = parts.withLock { $0[0]! + $0[1]! }
     }
 
     private static func precedes(_ a: [String?], _ b: [String?]) -> Bool {

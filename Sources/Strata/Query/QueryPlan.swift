@@ -85,15 +85,35 @@ struct QueryPlan: Sendable, Equatable {
         return (value % width < 0 ? q - 1 : q) * width
     }
 
+    /// The sorted disjoint bucket-start ranges read at `g` (empty: none).
+    func ranges(_ g: Granularity) -> [Range<Int64>] { pieces[g] ?? [] }
+
     /// Whether a `g` bucket starting at `bucket` is to be read.
-    func includes(_ g: Granularity, _ bucket: Int64) -> Bool {
-        guard let ranges = pieces[g] else { return false }
+    func includes(_ g: Granularity, _ bucket: Int64) -> Bool { Self.includes(ranges(g), bucket) }
+
+    /// Whether `bucket` lies in one of `ranges` (sorted, disjoint).
+    static func includes(_ ranges: [Range<Int64>], _ bucket: Int64) -> Bool {
+        let low = firstEnding(after: bucket, ranges)
+        return low < ranges.count && ranges[low].contains(bucket)
+    }
+
+    /// Whether every `g` bucket starting in `buckets` is to be read (one piece holds them all).
+    func includesAll(_ g: Granularity, _ buckets: ClosedRange<Int64>) -> Bool { Self.includesAll(ranges(g), buckets) }
+
+    /// Whether one of `ranges` (sorted, disjoint) holds all of `buckets`.
+    static func includesAll(_ ranges: [Range<Int64>], _ buckets: ClosedRange<Int64>) -> Bool {
+        let low = firstEnding(after: buckets.lowerBound, ranges)
+        return low < ranges.count && ranges[low].contains(buckets.lowerBound) && ranges[low].contains(buckets.upperBound)
+    }
+
+    /// The index of the first of `ranges` whose upper bound exceeds `value` (binary search).
+    private static func firstEnding(after value: Int64, _ ranges: [Range<Int64>]) -> Int {
         var low = 0, high = ranges.count
         while low < high {
             let mid = (low + high) / 2
-            if ranges[mid].upperBound <= bucket { low = mid + 1 } else { high = mid }
+            if ranges[mid].upperBound <= value { low = mid + 1 } else { high = mid }
         }
-        return low < ranges.count && ranges[low].contains(bucket)
+        return low
     }
 
     /// The span of everything read at `g`.

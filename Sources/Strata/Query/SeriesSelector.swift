@@ -22,15 +22,21 @@ struct SeriesSelector {
         matchers.allSatisfy { $0.accepts(value(of: $0.key, in: series)) }
     }
 
-    /// The selected series ids of a segment, ascending.
-    func select(_ index: PostingIndex) throws(CorruptionError) -> [UInt32] {
-        guard let measurementEntry = index.values(of: "").first(where: { $0.value == measurement }) else { return [] }
-        var ids = try index.ids(measurementEntry.index)
+    /// The selected series ids of a segment, ascending. A filter whose matching postings lists are
+    /// more than `keyTestRatio` times longer than the series selected so far is tested on those
+    /// series' keys instead of by decoding the lists (same result).
+    func select(_ index: PostingIndex, keyTestRatio: Int = 32) throws(CorruptionError) -> [UInt32] {
+        let measurements = index.values(of: "")
+        guard let measurementEntry = measurements.first(where: { $0.value == measurement }) else { return [] }
         let projectionEntries = index.values(of: Projection.tagKey)
+        var ids: [UInt32]
         if let projection {
             guard let entry = projectionEntries.first(where: { $0.value == projection.name }) else { return [] }
-            ids = SortedIDs.intersection(ids, try index.ids(entry.index))
+            ids = try index.ids(entry.index)
+            // The measurement's list holds every series of a one-measurement segment: no need to decode it.
+            if measurements.count > 1 { ids = SortedIDs.intersection(ids, try index.ids(measurementEntry.index)) }
         } else {
+            ids = try index.ids(measurementEntry.index)
             ids = SortedIDs.subtracting(ids, try index.union(projectionEntries.map(\.index)))
         }
         for matcher in matchers where !ids.isEmpty {
@@ -39,6 +45,14 @@ struct SeriesSelector {
                 for (value, entry) in index.values(of: tag.source) where tag.value(from: value).map(matcher.hits) == true { hits.append(entry) }
             } else {
                 for (value, entry) in index.values(of: matcher.key) where matcher.hits(value) { hits.append(entry) }
+            }
+            // A few selected series (a projection's) against long lists (that also hold the base
+            // series): testing the selected series' keys is cheaper than decoding the lists.
+            if Double(hits.reduce(0, { $0 + index.listCount($1) })) > Double(keyTestRatio) * Double(ids.count) {
+                var kept: [UInt32] = []
+                for id in ids where matcher.accepts(value(of: matcher.key, in: try index.reader.seriesKey(Int(id)))) { kept.append(id) }
+                ids = kept
+                continue
             }
             let matching = try index.union(hits)
             ids = matcher.isPositive ? SortedIDs.intersection(ids, matching) : SortedIDs.subtracting(ids, matching)

@@ -29,7 +29,11 @@ public final class SegmentReader: Sendable {
     private let keyArenaCache = Mutex<ByteStorage?>(nil)
     private let postingCache = Mutex<(entries: [PostingEntry], idArea: ByteReader)?>(nil)
     private let fieldNameCache = Mutex<[String]?>(nil)
-    private let fieldCount: Int
+    private let rowGroupCache = Mutex<[RowGroupEntry]?>(nil)
+    let fieldCount: Int
+    /// This reader's key in ``ColumnCache`` (unique for the life of the process).
+    let cacheID = SegmentReader.nextCacheID.add(1, ordering: .relaxed).newValue
+    private static let nextCacheID = Atomic<UInt64>(0)
 
     enum Section: Int, CaseIterable, CustomStringConvertible {
         case fields, series, postings, rowGroups
@@ -165,6 +169,23 @@ public final class SegmentReader: Sendable {
 
     /// The key of series `id` (0 ..< seriesCount).
     public func seriesKey(_ id: Int) throws(CorruptionError) -> SeriesKey {
+        var keyReader = try seriesKeyReader(id)
+        do throws(FormatError) {
+            return try SeriesKey(canonical: &keyReader)
+        } catch {
+            throw corruption("series section, series \(id)", error)
+        }
+    }
+
+    /// The canonical key bytes of series `id` (``SeriesKey/canonicalBytes``), without parsing them:
+    /// equal to another segment's bytes exactly when the keys are equal.
+    func seriesKeyBytes(_ id: Int) throws(CorruptionError) -> [UInt8] {
+        let reader = try seriesKeyReader(id)
+        return reader.remainingBytes
+    }
+
+    /// A reader over series `id`'s canonical key in the key arena.
+    private func seriesKeyReader(_ id: Int) throws(CorruptionError) -> ByteReader {
         var reader = try section(.series)
         let arena = try keyArena()
         do throws(FormatError) {
@@ -175,8 +196,7 @@ public final class SegmentReader: Sendable {
             guard keyOffset <= keyEnd, keyEnd <= arena.count else {
                 throw .invalidValue(offset: entry.offset, reason: "series key \(keyOffset)..<\(keyEnd) outside the key arena of \(arena.count) bytes")
             }
-            var keyReader = arena.reader(keyOffset..<keyEnd)
-            return try SeriesKey(canonical: &keyReader)
+            return arena.reader(keyOffset..<keyEnd)
         } catch {
             throw corruption("series section, series \(id)", error)
         }
@@ -355,9 +375,19 @@ public final class SegmentReader: Sendable {
         }
     }
 
+    /// Every row group's entry, in order (decoded on first use and kept).
+    public func rowGroupEntries() throws(CorruptionError) -> [RowGroupEntry] {
+        if let cached = rowGroupCache.withLock({ $0 }) { return cached }
+        var entries: [RowGroupEntry] = []
+        entries.reserveCapacity(rowGroupCount)
+        for index in 0..<rowGroupCount { entries.append(try rowGroup(index)) }
+        rowGroupCache.withLock { $0 = entries }
+        return entries
+    }
+
     /// Row group `index`'s entry.
     public func rowGroup(_ index: Int) throws(CorruptionError) -> RowGroupEntry {
-        var reader = try section(.rowGroups)
+        let reader = try section(.rowGroups)
         do throws(FormatError) {
             guard index >= 0 && index < rowGroupCount else { throw .invalidValue(offset: reader.offset, reason: "row group \(index) out of range") }
             let start = reader.offset + 4 + index * SegmentLayout.rowGroupEntryLength
@@ -424,45 +454,15 @@ public final class SegmentReader: Sendable {
                 throw corruption("row group \(index) column \(column)", error)
             }
         }
-        try decode(.series) { r throws(FormatError) in
-            var previous: UInt64 = 0
-            for i in 0..<n {
-                let v = try r.readUVarint()
-                previous = i == 0 ? v : previous + v
-                guard previous < UInt64(seriesCount) else { throw .invalidValue(offset: r.offset, reason: "series id \(previous) out of range") }
-                group.series.append(UInt32(previous))
-            }
-        }
-        try decode(.start) { r throws(FormatError) in
-            var previous: Int64 = 0
-            for _ in 0..<n {
-                previous = previous &+ (try r.readVarint())
-                group.starts.append(previous)
-            }
-        }
-        try decode(.field) { r throws(FormatError) in
-            for _ in 0..<n {
-                let v = try r.readUVarint()
-                guard v < UInt64(fieldCount) else { throw .invalidValue(offset: r.offset, reason: "field id \(v) out of range") }
-                group.fields.append(UInt32(v))
-            }
-        }
-        try decode(.count) { r throws(FormatError) in
-            for _ in 0..<n {
-                let count = try r.readUVarint()
-                guard count > 0 else { throw .invalidValue(offset: r.offset, reason: "a row counts no value") }
-                group.counts.append(count)
-            }
-        }
-        try decode(.sum) { r throws(FormatError) in for _ in 0..<n { group.sums.append(try DecimalValue.read(from: &r)) } }
+        group.series = try decodeSeriesIDs(entry, group: index)
+        group.starts = try decodeStarts(entry, group: index)
+        group.fields = try decodeFields(entry, group: index)
+        group.counts = try decodeCounts(entry, group: index)
+        group.sums = try decodeSums(entry, group: index)
         // min, max and digest are stored only for rows counting more than one value; a single value
         // is its own sum, min, max and (one-centroid) digest.
-        try decode(.min) { r throws(FormatError) in
-            for i in 0..<n { group.mins.append(group.counts[i] > 1 ? try DecimalValue.read(from: &r) : group.sums[i]) }
-        }
-        try decode(.max) { r throws(FormatError) in
-            for i in 0..<n { group.maxes.append(group.counts[i] > 1 ? try DecimalValue.read(from: &r) : group.sums[i]) }
-        }
+        group.mins = try decodeExtremes(.min, entry, group: index, counts: group.counts, sums: group.sums)
+        group.maxes = try decodeExtremes(.max, entry, group: index, counts: group.counts, sums: group.sums)
         if digests {
             try decode(.digest) { r throws(FormatError) in
                 for i in 0..<n {

@@ -17,6 +17,36 @@ extension TDigest {
         if storage.count >= bufferLimit { mergeBuffer() }
     }
 
+    /// Adds the values summarised by another digest given as its parts, without building it:
+    /// the same as ``merge(_:)`` with a digest whose compressed centroids are `centroids` (sorted by
+    /// mean, weights summing to `count`), whose sum, min and max are `sum`, `min`, `max`, and that is
+    /// lossless when `lossless`. For scans over flattened digest columns (one slice per stored row).
+    public mutating func merge(centroids: ArraySlice<Centroid>, count: UInt64, sum: Double, min: Double, max: Double, lossless: Bool) {
+        guard count > 0 else { return }
+        totalWeight += count
+        valueSum += sum
+        if min < minimum { minimum = min }
+        if max > maximum { maximum = max }
+        self.lossless = self.lossless && lossless
+        storage.append(contentsOf: centroids)
+        // Into an empty digest, a stored digest's centroids (strictly increasing means, at most
+        // `exactCapacity` of them) are already compressed: a cell read from one row needs no pass.
+        if storage.count == centroids.count, storage.count <= exactCapacity, Self.strictlyIncreasing(centroids) {
+            mergedCount = Int32(storage.count)
+            return
+        }
+        if storage.count >= bufferLimit { mergeBuffer() }
+    }
+
+    private static func strictlyIncreasing(_ centroids: ArraySlice<Centroid>) -> Bool {
+        var previous = -Double.infinity
+        for c in centroids {
+            guard c.mean > previous else { return false }
+            previous = c.mean
+        }
+        return true
+    }
+
     /// One digest of everything in `digests`, with compression `compression`: gathers all their
     /// centroids, sorts once and runs one merge pass (k-way merge).
     ///

@@ -1,0 +1,202 @@
+import StrataCore
+import StrataIO
+
+/// Column-at-a-time decoding of row groups, and the cached column access queries use.
+/// Spec: `Formats/segment.md` § Column block.
+extension SegmentReader {
+    /// Which columns a scan needs (start, field and count are always decoded).
+    struct ColumnSet: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let sums = ColumnSet(rawValue: 1)
+        static let mins = ColumnSet(rawValue: 2)
+        static let maxes = ColumnSet(rawValue: 4)
+        static let digests = ColumnSet(rawValue: 8)
+    }
+
+    /// Decoded columns of one row group; a column not asked for is empty.
+    struct RowGroupColumns: Sendable {
+        var starts: [Int64]
+        var fields: [UInt32]
+        var counts: [UInt64]
+        var sums: [Double] = []
+        var mins: [Double] = []
+        var maxes: [Double] = []
+        var digests: DigestColumn?
+    }
+
+    /// The columns of row group `index` (whose entry is `entry`) that `wanted` names, plus start,
+    /// field and count, through `cache`: each block is verified and decoded once while it stays cached.
+    func columns(_ index: Int, _ entry: RowGroupEntry, _ wanted: ColumnSet, cache: ColumnCache = .shared) throws(CorruptionError) -> RowGroupColumns {
+        func cached(_ column: SegmentLayout.Column, _ decode: () throws(CorruptionError) -> ColumnCache.Values) throws(CorruptionError) -> ColumnCache.Values {
+            try cache.values(ColumnCache.Key(segment: cacheID, index: Int32(index), column: UInt8(column.rawValue)), decode: decode)
+        }
+        guard case let .int64s(starts) = try cached(.start, { () throws(CorruptionError) in .int64s(try decodeStarts(entry, group: index)) }),
+              case let .uint32s(fields) = try cached(.field, { () throws(CorruptionError) in .uint32s(try decodeFields(entry, group: index)) }),
+              case let .uint64s(counts) = try cached(.count, { () throws(CorruptionError) in .uint64s(try decodeCounts(entry, group: index)) })
+        else { preconditionFailure("column cache type mismatch") }
+        var result = RowGroupColumns(starts: starts, fields: fields, counts: counts)
+        guard !wanted.isEmpty else { return result }
+        // min, max and digest columns are laid out by the counts and default to the sums.
+        guard case let .doubles(sums) = try cached(.sum, { () throws(CorruptionError) in .doubles(try decodeSums(entry, group: index)) })
+        else { preconditionFailure("column cache type mismatch") }
+        result.sums = sums
+        if wanted.contains(.mins) {
+            guard case let .doubles(mins) = try cached(.min, { () throws(CorruptionError) in
+                .doubles(try decodeExtremes(.min, entry, group: index, counts: counts, sums: sums))
+            }) else { preconditionFailure("column cache type mismatch") }
+            result.mins = mins
+        }
+        if wanted.contains(.maxes) {
+            guard case let .doubles(maxes) = try cached(.max, { () throws(CorruptionError) in
+                .doubles(try decodeExtremes(.max, entry, group: index, counts: counts, sums: sums))
+            }) else { preconditionFailure("column cache type mismatch") }
+            result.maxes = maxes
+        }
+        if wanted.contains(.digests) {
+            guard case let .digests(digests) = try cached(.digest, { () throws(CorruptionError) in
+                .digests(try decodeDigests(entry, group: index, counts: counts, sums: sums))
+            }) else { preconditionFailure("column cache type mismatch") }
+            result.digests = digests
+        }
+        return result
+    }
+
+    /// The rows of series `id` (whose entry is `entry`) for field `field` whose bucket starts lie in
+    /// `window`, merged into one summary of the columns `wanted` names (counts always), through
+    /// `cache`. Nil when the ids do not fit a cache key (more than 2^31 series or 255 fields).
+    func seriesSummary(_ id: Int, _ entry: SeriesEntry, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                       cache: ColumnCache = .shared) throws(CorruptionError) -> SeriesSummary? {
+        guard id < Int(Int32.max), field < 255 else { return nil }
+        let key = ColumnCache.Key(segment: cacheID, index: Int32(id), column: UInt8(field), kind: 1 + wanted.rawValue, window: window)
+        let values = try cache.values(key) { () throws(CorruptionError) in
+            .summary(try summarize(entry.firstRow..<(entry.firstRow + entry.rowCount), field: field, window: window, wanted, cache: cache))
+        }
+        guard case let .summary(summary) = values else { preconditionFailure("column cache type mismatch") }
+        return summary
+    }
+
+    /// Merges the rows `rows` of field `field` starting in `window`, in row order.
+    private func summarize(_ rows: Range<Int>, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                           cache: ColumnCache) throws(CorruptionError) -> SeriesSummary {
+        var summary = SeriesSummary()
+        for (index, entry) in try rowGroupEntries().enumerated() {
+            let groupRows = entry.firstRow..<(entry.firstRow + entry.rowCount)
+            guard groupRows.overlaps(rows) else { continue }
+            let columns = try self.columns(index, entry, wanted, cache: cache)
+            for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
+            where columns.fields[i] == field && window.contains(columns.starts[i]) {
+                summary.count += columns.counts[i]
+                if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
+                if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
+                if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
+                if let d = columns.digests {
+                    summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
+                                         min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                }
+            }
+        }
+        summary.digest.compress()
+        return summary
+    }
+
+    /// Decodes one column block of row group `index` with `body` (called once per row), checking
+    /// that the block holds exactly the group's rows.
+    func decodeColumn<T>(_ entry: RowGroupEntry, group index: Int, _ column: SegmentLayout.Column,
+                         _ body: (_ reader: inout ByteReader, _ row: Int) throws(FormatError) -> T) throws(CorruptionError) -> [T] {
+        let bytes = try columnBytes(entry, group: index, column)
+        var reader = ByteReader(bytes: bytes)
+        var values: [T] = []
+        values.reserveCapacity(entry.rowCount)
+        do throws(FormatError) {
+            for row in 0..<entry.rowCount { values.append(try body(&reader, row)) }
+            guard reader.isAtEnd else { throw .invalidValue(offset: reader.offset, reason: "\(reader.remaining) bytes left over") }
+        } catch {
+            throw CorruptionError(file: path, location: "row group \(index) column \(column)", cause: error)
+        }
+        return values
+    }
+
+    /// The series column: ids, delta-encoded from the group's first row.
+    func decodeSeriesIDs(_ entry: RowGroupEntry, group index: Int) throws(CorruptionError) -> [UInt32] {
+        var previous: UInt64 = 0
+        let limit = UInt64(seriesCount)
+        return try decodeColumn(entry, group: index, .series) { r, i throws(FormatError) in
+            let v = try r.readUVarint()
+            previous = i == 0 ? v : previous &+ v
+            guard previous < limit else { throw .invalidValue(offset: r.offset, reason: "series id \(previous) out of range") }
+            return UInt32(previous)
+        }
+    }
+
+    /// The start column: each row's difference to the previous row's start.
+    func decodeStarts(_ entry: RowGroupEntry, group index: Int) throws(CorruptionError) -> [Int64] {
+        var previous: Int64 = 0
+        return try decodeColumn(entry, group: index, .start) { r, _ throws(FormatError) in
+            previous = previous &+ (try r.readVarint())
+            return previous
+        }
+    }
+
+    /// The field column: field ids below the segment's field count.
+    func decodeFields(_ entry: RowGroupEntry, group index: Int) throws(CorruptionError) -> [UInt32] {
+        let limit = UInt64(fieldCount)
+        return try decodeColumn(entry, group: index, .field) { r, _ throws(FormatError) in
+            let v = try r.readUVarint()
+            guard v < limit else { throw .invalidValue(offset: r.offset, reason: "field id \(v) out of range") }
+            return UInt32(v)
+        }
+    }
+
+    /// The count column: every row counts at least one value.
+    func decodeCounts(_ entry: RowGroupEntry, group index: Int) throws(CorruptionError) -> [UInt64] {
+        try decodeColumn(entry, group: index, .count) { r, _ throws(FormatError) in
+            let count = try r.readUVarint()
+            guard count > 0 else { throw .invalidValue(offset: r.offset, reason: "a row counts no value") }
+            return count
+        }
+    }
+
+    /// The sum column.
+    func decodeSums(_ entry: RowGroupEntry, group index: Int) throws(CorruptionError) -> [Double] {
+        try decodeColumn(entry, group: index, .sum) { r, _ throws(FormatError) in try DecimalValue.read(from: &r) }
+    }
+
+    /// The min or max column: stored only for rows counting more than one value (a single value is
+    /// its own min and max).
+    func decodeExtremes(_ column: SegmentLayout.Column, _ entry: RowGroupEntry, group index: Int,
+                        counts: [UInt64], sums: [Double]) throws(CorruptionError) -> [Double] {
+        try decodeColumn(entry, group: index, column) { r, i throws(FormatError) in
+            counts[i] > 1 ? try DecimalValue.read(from: &r) : sums[i]
+        }
+    }
+
+    /// The digest column, flattened (see ``DigestColumn``); each stored digest is fully validated
+    /// and must count exactly its row's values.
+    func decodeDigests(_ entry: RowGroupEntry, group index: Int, counts: [UInt64], sums: [Double]) throws(CorruptionError) -> DigestColumn {
+        var column = DigestColumn()
+        column.offsets.reserveCapacity(entry.rowCount + 1)
+        column.minimums.reserveCapacity(entry.rowCount)
+        column.maximums.reserveCapacity(entry.rowCount)
+        let lossless = try decodeColumn(entry, group: index, .digest) { r, i throws(FormatError) in
+            if counts[i] > 1 {
+                let digest = try TDigest(decodingBody: &r)
+                guard digest.count == counts[i] else {
+                    throw .invalidValue(offset: r.offset, reason: "digest counts \(digest.count) values, row counts \(counts[i])")
+                }
+                column.centroids.append(contentsOf: digest.centroids)
+                column.minimums.append(digest.min)
+                column.maximums.append(digest.max)
+                column.offsets.append(Int32(column.centroids.count))
+                return digest.isExact
+            }
+            // Ingest stores only finite values, so a single value is one centroid of weight 1.
+            column.centroids.append(Centroid(mean: sums[i], weight: 1))
+            column.minimums.append(sums[i])
+            column.maximums.append(sums[i])
+            column.offsets.append(Int32(column.centroids.count))
+            return true
+        }
+        column.lossless = lossless
+        return column
+    }
+}
