@@ -25,8 +25,9 @@ enum CompactionJob: Sendable, Equatable {
 ///   closed (its end ≤ the sealed boundary) and holds more than one segment or a segment that spans
 ///   windows, or, open or not, when it holds more than ``maxSegmentsPerWindow`` (12) segments. So each
 ///   granularity keeps at most one file per closed window plus at most 12 per open window (late-data
-///   deltas included): with default retentions about 24 + 12 files of 1m, 7 + 12 of 5m, 3 + 12 of 1h
-///   and 1 per 360 days + 12 of 1d.
+///   deltas included): with default retentions about 24 + 12 files of 1m, 28 + 12 of 5m, 90 + 12 of
+///   1h and 1 per 30 days + 12 of 1d. Windows and rollup chunks are sized so that one job holds at
+///   most an hour of 1m or 5m rows, six hours of 5m rows or a day of 1h rows in memory.
 /// - **Drops** delete a segment once its newest bucket ended more than the retention ago and (except
 ///   for the coarsest granularity) it lies entirely before `rolledUpBefore` of its granularity.
 /// - With no segments, nothing is planned.
@@ -35,18 +36,17 @@ enum CompactionPlanner {
     static func mergeWindow(_ granularity: Granularity) -> Int64 {
         switch granularity {
         case .minute: 3_600
-        case .fiveMinutes: 86_400
-        case .hour: 30 * 86_400
-        case .day: 360 * 86_400
+        case .fiveMinutes: 6 * 3_600
+        case .hour: 86_400
+        case .day: 30 * 86_400
         }
     }
 
     /// Rollup chunk (seconds) per target granularity.
     static func rollupChunk(_ target: Granularity) -> Int64 {
         switch target {
-        case .minute, .fiveMinutes: 3_600
-        case .hour: 86_400
-        case .day: 30 * 86_400
+        case .minute, .fiveMinutes, .hour: 3_600
+        case .day: 86_400
         }
     }
 

@@ -116,7 +116,7 @@ extension Engine {
             let target = from.coarser!
             var merger = RowMerger(rebucketTo: target)
             for source in sources {
-                let rows = try reader(for: source).allRows().filter { window.contains($0.start) }
+                let rows = try reader(for: source).rows(in: window)
                 report.rowsRead += rows.count
                 merger.add(contentsOf: rows)
             }

@@ -491,6 +491,11 @@ public final class SegmentReader: Sendable {
         try rows { _ in true }
     }
 
+    /// The rows whose bucket start lies in `range` (rows outside it are skipped before they are built).
+    public func rows(in range: Range<Int64>) throws(CorruptionError) -> [BucketRow] {
+        try rows { range.contains($0) }
+    }
+
     /// The rows of series `id` whose bucket start lies in `range`.
     public func rows(series id: Int, in range: Range<Int64>) throws(CorruptionError) -> [BucketRow] {
         let entry = try seriesEntry(id)
