@@ -340,4 +340,28 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         let rows = try engine.minuteRows()
         #expect(rows.reduce(0.0) { $0 + ($1.aggregate("v")?.sum ?? 0) } == 10)
     }
+
+    @Test func flushGoesInChunksOfWholeMinutes() throws {
+        let dir = TemporaryDirectory()
+        let clock = TestClock(t0 + 3_600)
+        var configuration = EngineConfiguration.test(dir, clock: clock)
+        configuration.flushChunkBuckets = 5
+        let engine = try Engine.open(configuration, logger: .quiet)
+        // 20 minutes × 2 series = 40 buckets, within one hour: chunks of 2 minutes (4 buckets; a third
+        // minute would make 6 > 5), so 10 chunks, each its own segment.
+        let minute0 = t0 / 60 * 60
+        try engine.write(lines((0..<20).flatMap { m in ["a", "b"].map { "m,s=\($0) v=\(m + 1) \(minute0 + 60 * Int64(m))000000000" } }.joined(separator: "\n")))
+        let result = try engine.flush()
+        #expect(result.bucketRows == 40)
+        #expect(engine.statistics.headBuckets == 0)
+        #expect(engine.segments(.minute).count == 10)
+        let rows = try engine.minuteRows()
+        #expect(rows.count == 40)
+        #expect(rows.reduce(0.0) { $0 + ($1.aggregate("v")?.sum ?? 0) } == 2 * 210)
+        // A restart replays nothing twice: the chunks' flush marks cover exactly what they wrote.
+        try engine.close()
+        let reopened = try Engine.open(configuration, logger: .quiet)
+        #expect(try reopened.minuteRows().count == 40)
+        #expect(reopened.statistics.headBuckets == 0)
+    }
 }

@@ -173,6 +173,8 @@ extension Engine {
     /// cancelled; with ``WALSyncPolicy/interval(milliseconds:)`` it also fsyncs the WAL at that interval.
     /// Errors are logged and counted; the loops go on.
     public func runMaintenance() async {
+        maintenanceRunning.store(true, ordering: .relaxed)
+        defer { maintenanceRunning.store(false, ordering: .relaxed) }
         await withTaskGroup(of: Void.self) { group in
             if case let .interval(milliseconds) = configuration.walSyncPolicy {
                 group.addTask { await self.runWALSync(every: milliseconds) }

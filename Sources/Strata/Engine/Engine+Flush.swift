@@ -18,10 +18,26 @@ extension Engine {
         let now = configuration.clock()
         let closedBefore = Granularity.minute.bucketStart(ofSeconds: now - configuration.flushGraceSeconds)
         let cutoff = everything ? Int64.max : closedBefore
+        // In chunks of at most `flushChunkBuckets` buckets (whole minutes, oldest first): a flush turns
+        // its buckets into rows in memory, so chunks bound what a backfilled head costs to flush.
+        var total = FlushResult(segment: nil, bucketRows: 0, bytes: 0)
+        while true {
+            let chunk = try flushChunk(before: cutoff, closedBefore: closedBefore)
+            total.segment = total.segment ?? chunk.segment
+            total.bucketRows += chunk.bucketRows
+            total.bytes += chunk.bytes
+            let more = state.withLock { $0.head.minuteRange.map { $0.lowerBound < cutoff } ?? false }
+            if !more || chunk.bucketRows == 0 { return total }
+        }
+    }
+
+    private func flushChunk(before limit: Int64, closedBefore: Int64) throws -> FlushResult {
+        var cutoff = limit
         // Cut: roll the WAL and drain due buckets atomically with respect to writers. Draining only
         // moves arrays; the buckets become rows below, outside the lock, so writers are not held up.
         let taken = try state.withLock { state throws -> (drained: [HeadBucketSet], converted: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
-            if let range = state.head.minuteRange, range.lowerBound < cutoff {
+            if let range = state.head.minuteRange, range.lowerBound < limit {
+                cutoff = state.head.cutoff(before: limit, atMostBuckets: configuration.flushChunkBuckets)
                 let walFile = try wal.roll()
                 state.drained.append(state.head.drainBuckets(before: cutoff))
                 state.pendingFlushMarks.append(Manifest.FlushMark(walFile: walFile, minuteCutoff: cutoff))

@@ -39,6 +39,8 @@ public final class Engine: Sendable {
     let state: Mutex<State>
     /// Serialises flushes (and later compactions) with each other.
     let maintenanceLock = Mutex<Void>(())
+    /// Whether ``runMaintenance()`` is running (only then do writers wait for flushes to make room).
+    let maintenanceRunning = Atomic<Bool>(false)
 
     var directory: String { configuration.dataDirectory }
     var walDirectory: String { directory + "/wal" }
@@ -83,7 +85,22 @@ public final class Engine: Sendable {
             return lsn
         }
         if configuration.walSyncPolicy == .everyWrite { try wal.sync(through: lsn) }
+        waitWhileHeadIsFull()
         return result
+    }
+
+    /// Backpressure: while the head holds more than ``EngineConfiguration/headMaxBuckets`` buckets,
+    /// the writer waits (outside the lock; maintenance flushes bring the head down), at most 60 s, when
+    /// ``runMaintenance()`` is running (an embedder that flushes by itself is never held up). A
+    /// TCP connection whose write waits is not read meanwhile, so clients slow down to what flushes
+    /// sustain instead of the head outgrowing memory.
+    private func waitWhileHeadIsFull() {
+        let deadline = SystemClock.monotonicNanoseconds() + 60_000_000_000
+        guard maintenanceRunning.load(ordering: .relaxed) else { return }
+        while state.withLock({ !$0.closed && $0.head.bucketCount > configuration.headMaxBuckets }),
+              SystemClock.monotonicNanoseconds() < deadline {
+            SystemClock.sleep(milliseconds: 5)
+        }
     }
 
     /// Makes every accepted write durable now (whatever the sync policy).

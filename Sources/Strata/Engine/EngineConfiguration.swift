@@ -28,6 +28,13 @@ public struct EngineConfiguration: Sendable {
     /// many buckets and some of them are closed: it bounds the head's memory (a few hundred bytes per
     /// bucket) when clients backfill or send many series. Checked every second. Default 500,000.
     public var headFlushBuckets = 500_000
+    /// A flush writes at most about this many buckets at a time (whole minutes, oldest first), as
+    /// many times as needed: the rows of one chunk are what a flush holds in memory. Default 250,000.
+    public var flushChunkBuckets = 250_000
+    /// Writers wait (outside the engine lock, so ingest slows to the flush's pace instead of growing
+    /// memory without bound) while the head holds more than this many buckets; the wait ends when
+    /// flushes bring it back under, or after 60 s. Default 2,000,000.
+    public var headMaxBuckets = 2_000_000
     /// Projections maintained alongside the base series (see ``Projection``). Default:
     /// ``Projection/httpRequestDefaults`` (total, endpoint+method, key, endpoint+status_class,
     /// key+status_class of `http_request`). Applies to minutes flushed after it is set.

@@ -403,6 +403,26 @@ struct Head: Sendable {
         return HeadBucketSet(buckets: selected, summaries: summaries, digests: digests, series: series, fieldNames: fieldNames).rows()
     }
 
+    /// The latest minute boundary at or before `limit` such that at most `maxBuckets` buckets start
+    /// before it, but never less than one whole minute past the oldest bucket (so a flush always makes
+    /// progress). Draining before it flushes the oldest minutes first, in bounded chunks.
+    func cutoff(before limit: Int64, atMostBuckets maxBuckets: Int) -> Int64 {
+        var perMinute: [Int64: Int] = [:]
+        buckets.withUnsafeBufferPointer { buckets in
+            for bucket in buckets where bucket.minute < limit { perMinute[bucket.minute, default: 0] += 1 }
+        }
+        let minutes = perMinute.keys.sorted()
+        guard let first = minutes.first else { return limit }
+        var taken = perMinute[first]!
+        var cutoff = first + 60
+        for minute in minutes.dropFirst() {
+            taken += perMinute[minute]!
+            if taken > maxBuckets { return min(cutoff, limit) }
+            cutoff = minute + 60
+        }
+        return limit
+    }
+
     /// The smallest WAL file number any open bucket depends on, or nil when the head is empty.
     var oldestWALFileInUse: UInt64? { buckets.withUnsafeBufferPointer { $0.lazy.map(\.firstWALFile).min() } }
 
