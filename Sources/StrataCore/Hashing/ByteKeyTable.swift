@@ -68,7 +68,7 @@ public struct ByteKeyTable: Sendable {
                 let end = offsets[id + 1]
                 if end - start == key.count {
                     let equal = arena.withUnsafeBytes { arenaBytes in
-                        key.count == 0 || memcmpEqual(arenaBytes.baseAddress! + start, key.baseAddress!, key.count)
+                        bytesEqual(UnsafeRawBufferPointer(rebasing: arenaBytes[start..<end]), key)
                     }
                     if equal { return (slot, entry - 1) }
                 }
@@ -119,17 +119,4 @@ public struct ByteKeyTable: Sendable {
         let product = a.multipliedFullWidth(by: b)
         return product.high ^ product.low
     }
-}
-
-private func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-    var i = 0
-    while count - i >= 8 {
-        if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-        i += 8
-    }
-    while i < count {
-        if a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
-        i += 1
-    }
-    return true
 }
