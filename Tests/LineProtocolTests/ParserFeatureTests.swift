@@ -147,4 +147,40 @@ import Testing
         bytes.withUnsafeBytes { Self.parser.parse($0, defaultTimestamp: 0, into: &batch) }
         #expect(batch.point(at: 0) == Point(measurement: "m", fields: [Field(key: "f", value: .float(1))], timestamp: 0))
     }
+
+    /// Each point's measurement and tags sit length-prefixed and back to back in the batch: with sorted
+    /// tags that stretch is exactly the canonical series key, escapes and long (multi-byte varint) parts
+    /// included; with unsorted tags it is the same encoding in input order. Bad lines and field keys
+    /// around them do not disturb it.
+    @Test func seriesKeyRangeIsTheEncodedKey() {
+        let long = String(repeating: "v", count: 200)  // a 2-byte length prefix
+        let veryLong = String(repeating: "w", count: 20_000)  // a 3-byte length prefix
+        let limits = LineProtocolLimits(maxLineLength: 100_000, maxTagValueLength: 30_000)
+        let text = """
+        m,a=1,b=2 f=1
+        bad line
+        c\\,p\\ u,t\\ k=v\\,a\\=l\\ 2,z=\(long) f\\=k=1,g=2
+        n,b=\(veryLong),a=x f=1
+        o f=1
+        \(String(repeating: "M", count: 130)),k=\(long) f=1
+
+        """
+        var batch = ParsedBatch()
+        LineProtocolParser(limits: limits).parse(Array(text.utf8), defaultTimestamp: 0, into: &batch)
+        #expect(batch.errors.map(\.line) == [2])
+        #expect(batch.points.count == 5)
+        let keys = batch.points.map { point in Array(batch.bytes[batch.seriesKeyRange(of: point)]) }
+        #expect(keys[0] == SeriesKey(measurement: "m", tags: [Tag(key: "a", value: "1"), Tag(key: "b", value: "2")]).canonicalBytes)
+        #expect(keys[1] == SeriesKey(measurement: "c,p u", tags: [Tag(key: "t k", value: "v,a=l 2"), Tag(key: "z", value: long)]).canonicalBytes)
+        #expect(keys[3] == SeriesKey(measurement: "o", tags: []).canonicalBytes)
+        #expect(keys[4] == SeriesKey(measurement: String(repeating: "M", count: 130), tags: [Tag(key: "k", value: long)]).canonicalBytes)
+        // Unsorted: the input order, in the same encoding (prefixes 1, 1, 1, 3 bytes, 1, 1).
+        #expect(keys[2] == [1] + Array("n".utf8) + [1] + Array("b".utf8) + [0xA0, 0x9C, 0x01] + Array(veryLong.utf8)
+            + [1] + Array("a".utf8) + [1] + Array("x".utf8))
+        // The parsed values themselves are unchanged by the prefixes.
+        #expect(batch.point(at: 2) == Point(
+            measurement: "n", tags: [Tag(key: "b", value: veryLong), Tag(key: "a", value: "x")],
+            fields: [Field(key: "f", value: .float(1))], timestamp: 0))
+        #expect(batch.point(at: 1).fields == [Field(key: "f=k", value: .float(1)), Field(key: "g", value: .float(2))])
+    }
 }

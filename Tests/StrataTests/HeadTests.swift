@@ -159,4 +159,46 @@ struct HeadTests {
         #expect(v?.count == 3 && v?.sum == 7 && v?.min == 1 && v?.max == 4)
         #expect(aggregator.pointsAccepted == 4)
     }
+
+    /// Every order of four tags for each of 300 series (7,200 input-order keys: more than the head keeps
+    /// as aliases, so later orders take the canonical lookup), with long tag values on some series:
+    /// each series still gets exactly its own points.
+    @Test("tag orders beyond the alias budget and long tag values still find their series")
+    func manyTagOrders() throws {
+        func permutations(_ items: [String]) -> [[String]] {
+            guard items.count > 1 else { return [items] }
+            return items.indices.flatMap { i in
+                var rest = items
+                let first = rest.remove(at: i)
+                return permutations(rest).map { [first] + $0 }
+            }
+        }
+        let seriesCount = 300
+        var text = ""
+        var expectedSums: [String: Double] = [:]
+        for s in 0..<seriesCount {
+            let long = s % 10 == 0 ? String(repeating: "x", count: 150 + s) : "\(s)"
+            let tags = ["a=\(s % 7)", "b=\(long)", "c=\(s / 7)", "d=z"]
+            for (n, order) in permutations(tags).enumerated() {
+                text += "m,\(order.joined(separator: ",")) v=\(n + s) 1763800000000000000\n"
+                expectedSums["m,\(tags.joined(separator: ","))", default: 0] += Double(n + s)
+            }
+        }
+        var batch = ParsedBatch()
+        LineProtocolParser().parse(Array(text.utf8), defaultTimestamp: 0, into: &batch)
+        #expect(batch.errors.isEmpty && batch.points.count == seriesCount * 24)
+        var aggregator = MinuteAggregator()
+        #expect(aggregator.add(batch, nowSeconds: 1_763_800_100).isEmpty)
+        // Twice: the second pass finds most orders through aliases, the rest through canonical keys.
+        #expect(aggregator.add(batch, nowSeconds: 1_763_800_100).isEmpty)
+        #expect(aggregator.seriesCount == seriesCount)
+        let rows = aggregator.rows()
+        #expect(rows.count == seriesCount)
+        for row in rows {
+            let name = row.series.measurement + row.series.tags.map { ",\($0.key)=\($0.value)" }.joined()
+            let v = row.aggregate("v")
+            #expect(v?.count == 48, "\(name)")
+            #expect(v?.sum == 2 * (expectedSums[name] ?? -1), "\(name)")
+        }
+    }
 }

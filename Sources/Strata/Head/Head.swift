@@ -45,6 +45,9 @@ struct Head: Sendable {
     static let foldThreshold = 1 << 20
     /// Scratch: per point of the current chunk, its series id, then its bucket index (-1: skipped).
     private var chunkSeries = HeadArray<Int32>(capacity: Head.chunkSize)
+    /// Scratch for canonical keys of points with new series or tag orders.
+    private var canonicalScratch = HeadArray<UInt8>(capacity: 1_024)
+    private var tagOrderScratch = HeadArray<Int32>(capacity: 64)
     /// Field ids of the current point's fields (`UInt32.max` for string fields): reused while points
     /// repeat the previous point's field keys, as nearly all do.
     private var pointFieldIDs: [UInt32] = []
@@ -121,18 +124,16 @@ struct Head: Sendable {
                     statistics.pointsAccepted += 1
                     continue
                 }
-                let key = keys.key(i)
-                let hash = keys.hashes[i]
                 let seriesID: UInt32
-                if let existing = series.id(of: key, hash: hash) {
+                if let existing = series.id(of: keys.key(i, in: text.bytes), hash: keys.hashes[i]) {
                     seriesID = existing
                 } else {
-                    if let refusal = admitNewSeries(point, in: batch) {
-                        reject(&rejections, line: point.line, refusal)
+                    let resolved = resolveSeries(point, i, batch, text, keys)
+                    guard let id = resolved.id else {
+                        reject(&rejections, line: point.line, resolved.refusal!)
                         continue
                     }
-                    seriesID = series.insert(key, hash: hash)
-                    seriesMeasurement.append(batch.string(point.measurement))
+                    seriesID = id
                 }
                 chunkSeries[i - chunkStart] = Int32(seriesID)
                 strata_prefetch(buckets.address(Int(series.records[Int(seriesID)].recentBucket)))
@@ -188,6 +189,37 @@ struct Head: Sendable {
             pointFieldIDs.append(fieldID)
         }
     }
+
+    /// The series of point `index`, whose input-order key the series table does not know: found by
+    /// its canonical key (then the input-order key becomes an alias), or admitted as a new series.
+    @inline(never)
+    private mutating func resolveSeries(
+        _ point: ParsedPoint, _ index: Int, _ batch: ParsedBatch, _ text: BatchText, _ keys: SeriesKeyBatch
+    ) -> (id: UInt32?, refusal: IngestRejection.Reason?) {
+        let inputKey = keys.key(index, in: text.bytes)
+        canonicalScratch.removeAll()
+        SeriesKeyBatch.appendCanonicalKey(point, text: text.bytes, tags: text.tags, to: canonicalScratch, order: tagOrderScratch)
+        let canonical = canonicalScratch.bytes(0..<canonicalScratch.count)
+        let isCanonical = bytesEqual(canonical, inputKey)
+        let canonicalHash = isCanonical ? keys.hashes[index] : HeadSeriesTable.hash(canonical)
+        let seriesID: UInt32
+        if !isCanonical, let existing = series.id(of: canonical, hash: canonicalHash) {
+            seriesID = existing
+        } else {
+            if let refusal = admitNewSeries(point, in: batch) { return (nil, refusal) }
+            seriesID = series.insert(canonical, hash: canonicalHash)
+            seriesMeasurement.append(batch.string(point.measurement))
+        }
+        // Bounded: a client that sends every tag order of every series gets the canonical lookup above
+        // for orders beyond the first alias per series, not an ever-growing table.
+        if !isCanonical && series.aliasCount < series.count + Self.spareAliases {
+            series.insertAlias(inputKey, hash: keys.hashes[index], id: seriesID)
+        }
+        return (seriesID, nil)
+    }
+
+    /// Aliases allowed beyond one per series (see ``resolveSeries``).
+    static let spareAliases = 4_096
 
     private mutating func admitNewSeries(_ point: ParsedPoint, in batch: ParsedBatch) -> IngestRejection.Reason? {
         let tagStart = Int(point.tagStart)

@@ -18,7 +18,8 @@ struct HeadSeries: BitwiseCopyable, Sendable {
 }
 
 /// The head's series dictionary: canonical series key → dense id (0, 1, 2, … in insertion order),
-/// with each series' ``HeadSeries`` record.
+/// with each series' ``HeadSeries`` record, plus aliases: keys in the same encoding with the tags in
+/// another order (as lines send them), which map to the same id.
 ///
 /// Open addressing over 16-byte slots that hold the upper half of the key's hash next to `id + 1` and
 /// the key's place in the arena, so a probe rejects non-matching slots without touching the records,
@@ -47,6 +48,8 @@ struct HeadSeriesTable: Sendable {
 
     /// Number of series.
     var count: Int { records.count }
+    /// Number of alias keys.
+    private(set) var aliasCount = 0
 
     /// The hash of a canonical key.
     @inline(__always)
@@ -66,8 +69,18 @@ struct HeadSeriesTable: Sendable {
         records.append(HeadSeries(keyStart: UInt32(arena.count), keyLength: UInt32(key.count), hash: hash))
         arena.append(contentsOf: key)
         slots[found.slot] = Slot(tagAndID: Self.slotEntry(hash: hash, id: id), keyStart: UInt32(arena.count - key.count), keyLength: UInt32(key.count))
-        if records.count * 4 > slots.count * 3 { grow() }
+        if (records.count + aliasCount) * 4 > slots.count * 3 { grow() }
         return id
+    }
+
+    /// Makes `key` (with hash `hash`), a key of series `id` with its tags in another order, find `id`.
+    mutating func insertAlias(_ key: UnsafeRawBufferPointer, hash: UInt64, id: UInt32) {
+        let found = findSlot(key, hash: hash)
+        guard found.id == nil else { return }
+        arena.append(contentsOf: key)
+        slots[found.slot] = Slot(tagAndID: Self.slotEntry(hash: hash, id: id), keyStart: UInt32(arena.count - key.count), keyLength: UInt32(key.count))
+        aliasCount += 1
+        if (records.count + aliasCount) * 4 > slots.count * 3 { grow() }
     }
 
     /// A copy of series `id`'s canonical key.
@@ -120,7 +133,10 @@ struct HeadSeriesTable: Sendable {
         old.withUnsafeBufferPointer { old in
             for entry in old where entry.tagAndID != 0 {
                 let id = Int(UInt32(truncatingIfNeeded: entry.tagAndID) - 1)
-                var slot = Int(truncatingIfNeeded: records[id].hash) & mask
+                // A series' own key has its hash in the record; an alias's is computed again.
+                let hash = records[id].keyStart == entry.keyStart
+                    ? records[id].hash : Self.hash(arena.bytes(Int(entry.keyStart)..<Int(entry.keyStart + entry.keyLength)))
+                var slot = Int(truncatingIfNeeded: hash) & mask
                 while slots[slot].tagAndID != 0 { slot = (slot + 1) & mask }
                 slots[slot] = entry
             }

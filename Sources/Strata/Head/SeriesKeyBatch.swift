@@ -1,34 +1,38 @@
 import StrataCore
 
-/// The canonical series key (see ``SeriesKey``) and its hash for every point of a parsed batch.
+/// Where each point's series key is in a parsed batch, and its hash.
 ///
-/// Building keys needs no head state, so the engine builds them before it takes its lock, on the
-/// writer's own thread: concurrent writers build keys in parallel, and the head's serial work starts
-/// from ready hashes (which also lets it prefetch the hash slots of points ahead).
+/// The parser leaves every point's measurement and tags back to back and length-prefixed in the batch's
+/// bytes (``ParsedBatch/seriesKeyRange(of:)``): the series key with the tags in input order. The head
+/// looks series up by that key, so a point costs one hash of bytes already in place; only a series'
+/// first point with a new tag order has its canonical key built (``appendCanonicalKey``), and the
+/// head remembers the input-order key as an alias. Hashing needs no head state, so the engine does it
+/// before it takes its lock, on the writer's own thread.
 struct SeriesKeyBatch: Sendable {
-    /// All keys back to back; point `i`'s key is `bytes[ends[i - 1]..<ends[i]]` (`ends[-1]` = 0).
-    let bytes: HeadArray<UInt8>
+    /// Point `i`'s key is `batch.bytes[starts[i]..<ends[i]]`.
+    let starts: HeadArray<UInt32>
     let ends: HeadArray<UInt32>
     let hashes: HeadArray<UInt64>
 
-    /// Builds the keys of every point of `batch`.
+    /// Finds and hashes the key of every point of `batch`.
     init(_ batch: ParsedBatch) {
         let pointCount = batch.points.count
-        let bytes = HeadArray<UInt8>(capacity: max(64, pointCount * 64))
+        let starts = HeadArray<UInt32>(capacity: pointCount)
         let ends = HeadArray<UInt32>(capacity: pointCount)
         let hashes = HeadArray<UInt64>(capacity: pointCount)
-        let order = HeadArray<Int32>(capacity: 64)
         batch.bytes.withUnsafeBytes { text in
             batch.tags.withUnsafeBufferPointer { tags in
-                for point in batch.points {
-                    let start = bytes.count
-                    Self.appendCanonicalKey(point, text: text, tags: tags, to: bytes, order: order)
-                    ends.append(UInt32(bytes.count))
-                    hashes.append(HeadSeriesTable.hash(bytes.bytes(start..<bytes.count)))
+                batch.points.withUnsafeBufferPointer { points in
+                    for point in points {
+                        let range = ParsedBatch.seriesKeyRange(of: point, tags: tags)
+                        starts.append(UInt32(truncatingIfNeeded: range.lowerBound))
+                        ends.append(UInt32(truncatingIfNeeded: range.upperBound))
+                        hashes.append(HeadSeriesTable.hash(UnsafeRawBufferPointer(rebasing: text[range])))
+                    }
                 }
             }
         }
-        self.bytes = bytes
+        self.starts = starts
         self.ends = ends
         self.hashes = hashes
     }
@@ -36,16 +40,16 @@ struct SeriesKeyBatch: Sendable {
     /// Number of keys (points).
     var count: Int { ends.count }
 
-    /// Point `index`'s key (valid while the batch lives).
+    /// Point `index`'s input-order key within `text`, the batch's bytes.
     @inline(__always)
-    func key(_ index: Int) -> UnsafeRawBufferPointer {
-        let start = index == 0 ? 0 : Int(ends[index - 1])
-        return bytes.bytes(start..<Int(ends[index]))
+    func key(_ index: Int, in text: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: text[Int(starts[index])..<Int(ends[index])])
     }
 
-    /// Appends the canonical key of `point` to `key`: the measurement, then tags sorted by key (the
-    /// last of repeated keys winning), each part prefixed with its length as a LEB128 varint.
-    private static func appendCanonicalKey(
+    /// Appends the canonical key of `point` to `key` (``SeriesKey/canonicalBytes``): the measurement,
+    /// then tags sorted by key (the last of repeated keys winning), each part prefixed with its length as
+    /// a LEB128 varint. `order` is scratch space.
+    static func appendCanonicalKey(
         _ point: ParsedPoint, text: UnsafeRawBufferPointer, tags: UnsafeBufferPointer<ParsedTag>,
         to key: HeadArray<UInt8>, order: HeadArray<Int32>
     ) {

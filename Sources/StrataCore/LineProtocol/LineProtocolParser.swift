@@ -94,15 +94,16 @@ public struct LineProtocolParser: Sendable {
         var tagPadding = min(1_024, input.count / 3 + 1) + LineScanner.roomPerLine
         var fieldPadding = tagPadding
         var pointPadding = min(512, input.count / 4 + 1)
-        // Text is never longer than the line it came from.
+        // Text, length prefixes included, is never longer than the line it came from (but for parts of
+        // 128 bytes or more, whose longer prefixes the out-of-room path handles).
         var bytePadding = min(Self.placeholderBytes.count, input.count + 8) + LineScanner.outputRoomPerLine
         while true {
-            if bytes.count - scanner.write < max(bytePadding / 2, LineScanner.outputRoomPerLine) {
+            if bytes.count - LineScanner.outputSlack - scanner.write < max(bytePadding / 2, LineScanner.outputRoomPerLine) {
                 Self.pad(&bytes, count: bytePadding, from: Self.placeholderBytes)
             }
             bytes.withUnsafeMutableBufferPointer { buffer in
                 scanner.output = buffer.baseAddress!
-                scanner.outputCapacity = buffer.count
+                scanner.outputCapacity = buffer.count - LineScanner.outputSlack
                 // Elements past the counts are initialized but unused; only arrays low on room grow.
                 if points.count - scanner.pointCount < max(pointPadding / 2, 1) {
                     Self.pad(&points, count: pointPadding, from: Self.placeholderPoints)

@@ -44,8 +44,11 @@ struct LineScanner {
     let end: Int
     var output: UnsafeMutablePointer<UInt8>
     /// Offsets below this are writable in `output` (the caller pads the batch's bytes in chunks; a line
-    /// that runs out of room is rolled back, see ``needsRoom``).
+    /// that runs out of room is rolled back, see ``needsRoom``). The buffer extends at least
+    /// ``outputSlack`` bytes further, for length prefixes written without a room check.
     var outputCapacity = 0
+    /// Bytes past ``outputCapacity`` that only a length prefix may use (see ``reserveLengthPrefix()``).
+    static let outputSlack = 16
     /// Next write offset in the batch's bytes.
     var write: Int
     /// Next read offset in `input`.
@@ -249,13 +252,14 @@ struct LineScanner {
         let fieldStart = fieldCount
 
         let measurementOffset = position
-        let measurement = try scanMeasurement()
+        var measurement = try scanMeasurement()
         if measurement.count == 0 {
             let byte = input[measurementOffset]
             throw failure(byte == ASCII.comma ? .missingMeasurement : .unexpectedCharacter(byte), at: measurementOffset)
         }
 
         try parseTagSet(pointTagStart: tagStart)
+        measurement = try writeLengthPrefixes(measurement, tagStart: tagStart)
 
         try parseFieldSet(pointFieldStart: fieldStart)
 
@@ -364,7 +368,7 @@ struct LineScanner {
     @inline(__always)
     mutating func parseTag(pointTagStart: Int) throws(LineFailure) {
         let keyOffset = position
-        let key = try scanKey()
+        let key = try scanTagKey()
         if key.count == 0 {
             guard position < end else { throw failure(.missingTagKey, at: position) }
             let byte = input[position]
@@ -422,23 +426,114 @@ struct LineScanner {
 
     // MARK: Names
 
-    /// Scans and unescapes a measurement name (escapes `\,` and `\ `).
+    /// Scans and unescapes a measurement name (escapes `\,` and `\ `), after a byte for its length
+    /// (see ``writeLengthPrefixes(_:tagStart:)``).
     @inline(__always)
     mutating func scanMeasurement() throws(LineFailure) -> ByteRange {
-        try scanName(allowsEquals: true, allowsControl: false)
+        reserveLengthPrefix()
+        return try scanName(allowsEquals: true, allowsControl: false)
     }
 
-    /// Scans and unescapes a tag key or field key (escapes `\,`, `\=` and `\ `).
+    /// Scans and unescapes a tag key (escapes `\,`, `\=` and `\ `), after a byte for its length.
+    @inline(__always)
+    mutating func scanTagKey() throws(LineFailure) -> ByteRange {
+        reserveLengthPrefix()
+        return try scanName(allowsEquals: false, allowsControl: false)
+    }
+
+    /// Scans and unescapes a field key (escapes `\,`, `\=` and `\ `).
     @inline(__always)
     mutating func scanKey() throws(LineFailure) -> ByteRange {
         try scanName(allowsEquals: false, allowsControl: false)
     }
 
-    /// Scans and unescapes a tag value (escapes `\,`, `\=` and `\ `). Unlike keys, tag values may contain
-    /// control characters other than `\r` and `\n`, as the reference decoder accepts them.
+    /// Scans and unescapes a tag value (escapes `\,`, `\=` and `\ `), after a byte for its length.
+    /// Unlike keys, tag values may contain control characters other than `\r` and `\n`, as the
+    /// reference decoder accepts them.
     @inline(__always)
     mutating func scanTagValue() throws(LineFailure) -> ByteRange {
-        try scanName(allowsEquals: false, allowsControl: true)
+        reserveLengthPrefix()
+        return try scanName(allowsEquals: false, allowsControl: true)
+    }
+
+    /// Skips one output byte for the length of the name about to be scanned. No room check: a name
+    /// never ends past ``outputCapacity``, so the byte is at most one past it, in ``outputSlack``; and a
+    /// name that would need room past the capacity runs out of room, so such a line never completes.
+    @inline(__always)
+    mutating func reserveLengthPrefix() {
+        write &+= 1
+    }
+
+    /// Writes the length of the measurement and of each tag key and value of the current line into the
+    /// byte reserved before each, so that they form the series key (``ParsedBatch/seriesKeyRange(of:)``);
+    /// returns the measurement's range (which moves only when a part is 128 bytes or longer).
+    @inline(__always)
+    mutating func writeLengthPrefixes(_ measurement: ByteRange, tagStart: Int) throws(LineFailure) -> ByteRange {
+        var long = measurement.count >= 0x80
+        output[Int(measurement.start) &- 1] = UInt8(truncatingIfNeeded: measurement.count)
+        var index = tagStart
+        while index < tagCount {
+            let tag = tags[index]
+            long = long || tag.key.count >= 0x80 || tag.value.count >= 0x80
+            output[Int(tag.key.start) &- 1] = UInt8(truncatingIfNeeded: tag.key.count)
+            output[Int(tag.value.start) &- 1] = UInt8(truncatingIfNeeded: tag.value.count)
+            index &+= 1
+        }
+        guard _slowPath(long) else { return measurement }
+        return try writeLongLengthPrefixes(measurement, tagStart: tagStart)
+    }
+
+    /// ``writeLengthPrefixes(_:tagStart:)`` when a part needs a varint of two bytes or more: moves the
+    /// parts up, last first, to make room for the longer prefixes, and updates their ranges.
+    @inline(never)
+    mutating func writeLongLengthPrefixes(_ measurement: ByteRange, tagStart: Int) throws(LineFailure) -> ByteRange {
+        func varintLength(_ count: UInt32) -> Int {
+            var length = 1
+            var rest = count >> 7
+            while rest > 0 {
+                length += 1
+                rest >>= 7
+            }
+            return length
+        }
+        var parts = [measurement]
+        for index in tagStart..<tagCount { parts += [tags[index].key, tags[index].value] }
+        let extra = parts.reduce(0) { $0 + varintLength($1.count) - 1 }
+        guard write &+ extra <= outputCapacity else { throw outOfRoom() }
+        // Part i moves up by the extra bytes of parts 0...i; moving the last part first never
+        // overwrites a part that has not moved yet.
+        var shifts = [Int](repeating: 0, count: parts.count)
+        var total = 0
+        for (i, part) in parts.enumerated() {
+            total += varintLength(part.count) - 1
+            shifts[i] = total
+        }
+        for i in parts.indices.reversed() {
+            let start = Int(parts[i].start)
+            let shift = shifts[i]
+            var offset = Int(parts[i].count)
+            while offset > 0 {  // back to front: the old and new places may overlap
+                offset -= 1
+                output[start + shift + offset] = output[start + offset]
+            }
+            // The prefix ends right before the moved part.
+            let prefixLength = varintLength(parts[i].count)
+            var cursor = start + shift - prefixLength
+            var length = UInt(parts[i].count)
+            while length >= 0x80 {
+                output[cursor] = UInt8(truncatingIfNeeded: length) | 0x80
+                cursor += 1
+                length >>= 7
+            }
+            output[cursor] = UInt8(length)
+            parts[i] = ByteRange(start: UInt32(start + shift), count: parts[i].count)
+        }
+        for index in tagStart..<tagCount {
+            let i = 1 + 2 * (index - tagStart)
+            tags[index] = ParsedTag(key: parts[i], value: parts[i + 1])
+        }
+        write &+= extra
+        return parts[0]
     }
 
     /// Copies printable bytes (or, if `allowsControl`, any bytes but `\r` and `\n`) other than `,`, space

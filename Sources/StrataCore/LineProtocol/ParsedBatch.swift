@@ -2,7 +2,10 @@
 /// struct of arrays, plus one error per bad line.
 ///
 /// All text (measurements, keys, tag values, string values) is unescaped and copied into ``bytes``;
-/// points, tags and fields refer to it by ``ByteRange``. Parsing a line allocates nothing beyond
+/// points, tags and fields refer to it by ``ByteRange``. A point's measurement, tag keys and tag values
+/// are written back to back, each preceded by its length as a LEB128 varint: that stretch
+/// (``seriesKeyRange(of:)``) is the point's series key in the encoding of ``SeriesKey/canonicalBytes``,
+/// with the tags in input order, so lines whose tags arrive sorted need no key building at all. Parsing a line allocates nothing beyond
 /// amortised growth of these arrays, so a batch that is cleared with ``removeAll()`` and reused reaches
 /// a steady state with no allocation at all. A batch holds at most 4 GiB of text.
 public struct ParsedBatch: Sendable {
@@ -41,6 +44,28 @@ public struct ParsedBatch: Sendable {
         fields.removeAll(keepingCapacity: true)
         errors.removeAll(keepingCapacity: true)
         linesRead = 0
+    }
+
+    /// Where `point`'s measurement and tags are in ``bytes``, each part prefixed by its varint length:
+    /// the series key with the tags in input order (the canonical key when they are sorted by key).
+    public func seriesKeyRange(of point: ParsedPoint) -> Range<Int> {
+        tags.withUnsafeBufferPointer { Self.seriesKeyRange(of: point, tags: $0) }
+    }
+
+    /// ``seriesKeyRange(of:)`` given the batch's ``tags`` as a buffer (for hot loops).
+    @inlinable @inline(__always)
+    public static func seriesKeyRange(of point: ParsedPoint, tags: UnsafeBufferPointer<ParsedTag>) -> Range<Int> {
+        let start = Int(point.measurement.start)
+        let count = Int(point.measurement.count)
+        var prefixLength = 1
+        var rest = count >> 7
+        while rest > 0 {
+            prefixLength += 1
+            rest >>= 7
+        }
+        guard point.tagCount > 0 else { return (start - prefixLength)..<(start + count) }
+        let last = tags[Int(point.tagStart) + Int(point.tagCount) - 1].value
+        return (start - prefixLength)..<(Int(last.start) + Int(last.count))
     }
 
     /// The text in `range` as a `String` (allocates; not for the hot path).
