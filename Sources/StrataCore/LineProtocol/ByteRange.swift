@@ -1,5 +1,5 @@
 /// A range of bytes in ``ParsedBatch/bytes``.
-public struct ByteRange: Sendable, Equatable {
+public struct ByteRange: Sendable, Equatable, BitwiseCopyable {
     /// Offset of the first byte.
     public var start: UInt32
     /// Number of bytes.

@@ -1,5 +1,5 @@
 /// The type of a field value.
-public enum FieldKind: UInt8, Sendable {
+public enum FieldKind: UInt8, Sendable, BitwiseCopyable {
     /// A 64-bit float.
     case float
     /// A signed 64-bit integer (`i` suffix).
@@ -13,7 +13,7 @@ public enum FieldKind: UInt8, Sendable {
 }
 
 /// A field of a ``ParsedPoint``, stored without allocation.
-public struct ParsedField: Sendable {
+public struct ParsedField: Sendable, BitwiseCopyable {
     // Stored in this order (not the initializer's) so that the struct packs into 40 bytes, not 48.
 
     /// The unescaped field key in ``ParsedBatch/bytes``.

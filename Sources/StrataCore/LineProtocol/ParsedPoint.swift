@@ -1,5 +1,5 @@
 /// One good line of a ``ParsedBatch``: indexes into the batch's shared arrays.
-public struct ParsedPoint: Sendable {
+public struct ParsedPoint: Sendable, BitwiseCopyable {
     /// The unescaped measurement name in ``ParsedBatch/bytes``.
     public var measurement: ByteRange
     /// Index of the point's first tag in ``ParsedBatch/tags``.

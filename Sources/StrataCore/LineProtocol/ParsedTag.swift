@@ -1,5 +1,5 @@
 /// A tag of a ``ParsedPoint``: unescaped key and value bytes in ``ParsedBatch/bytes``.
-public struct ParsedTag: Sendable {
+public struct ParsedTag: Sendable, BitwiseCopyable {
     /// The tag key.
     public var key: ByteRange
     /// The tag value.
