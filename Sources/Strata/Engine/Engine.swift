@@ -68,7 +68,6 @@ public final class Engine: Sendable {
         let now = configuration.clock()
         let timestamp = defaultTimestamp ?? now * 1_000_000_000 + Int64(SystemClock.nowNanoseconds() % 1_000_000_000)
         var batch = ParsedBatch()
-        batch.reserveCapacity(forInputBytes: lines.count)
         LineProtocolParser(precision: precision, limits: configuration.parseLimits).parse(lines, defaultTimestamp: timestamp, into: &batch)
         var result = WriteResult(linesRead: batch.linesRead, pointsAccepted: 0, parseErrors: batch.errors, rejections: [])
         guard !batch.points.isEmpty else { return result }

@@ -1,4 +1,4 @@
-/// A fast, allocation-free InfluxDB line-protocol parser.
+/// A fast InfluxDB line-protocol parser: it allocates per batch, never per line.
 ///
 /// The parser follows the line-protocol reference and the behaviour of InfluxData's Go reference decoder
 /// (`github.com/influxdata/line-protocol/v2/lineprotocol`), checked against its conformance corpus:

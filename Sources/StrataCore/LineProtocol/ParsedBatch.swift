@@ -5,9 +5,11 @@
 /// points, tags and fields refer to it by ``ByteRange``. A point's measurement, tag keys and tag values
 /// are written back to back, each preceded by its length as a LEB128 varint: that stretch
 /// (``seriesKeyRange(of:)``) is the point's series key in the encoding of ``SeriesKey/canonicalBytes``,
-/// with the tags in input order, so lines whose tags arrive sorted need no key building at all. Parsing a line allocates nothing beyond
-/// amortised growth of these arrays, so a batch that is cleared with ``removeAll()`` and reused reaches
-/// a steady state with no allocation at all. A batch holds at most 4 GiB of text.
+/// with the tags in input order, so lines whose tags arrive sorted need no key building at all.
+///
+/// Parsing into an empty batch allocates its four arrays once, sized for the whole input and not
+/// initialized beforehand; parsing a line allocates nothing (beyond amortised growth when more input is
+/// parsed into a batch that already holds points). A batch holds at most 4 GiB of text.
 public struct ParsedBatch: Sendable {
     /// Unescaped text of all points.
     public internal(set) var bytes: [UInt8] = []
@@ -24,17 +26,6 @@ public struct ParsedBatch: Sendable {
 
     /// Creates an empty batch.
     public init() {}
-
-    /// Reserves room for parsing about `byteCount` bytes of typical lines (about one point per 100
-    /// bytes, four tags and three fields per point), so a large batch does not grow its arrays step by
-    /// step.
-    public mutating func reserveCapacity(forInputBytes byteCount: Int) {
-        let points = byteCount / 100 + 1
-        bytes.reserveCapacity(byteCount)
-        self.points.reserveCapacity(points)
-        tags.reserveCapacity(points * 4)
-        fields.reserveCapacity(points * 3)
-    }
 
     /// Empties the batch, keeping its capacity for reuse.
     public mutating func removeAll() {
