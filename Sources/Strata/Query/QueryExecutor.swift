@@ -101,27 +101,53 @@ struct QueryExecutor {
         let wanted = wantedColumns
         let cellCount = plan.cellCount
         let pieces = plan.ranges(granularity)
-        // For quantiles, a series whose buckets read here all fall in one step is added as one cached
-        // summary of those rows (their digests merged once), not row by row. (Other aggregations
-        // cost a few nanoseconds a row, less than a summary lookup.)
+        // For quantiles, the series of a group whose buckets read here all fall in one step are added
+        // as one cached summary of those rows (their digests merged once), not row by row and not
+        // series by series: the group's cell then merges one digest per segment. (Other
+        // aggregations cost a few nanoseconds a row, less than a summary lookup.)
         let summaries = digests
         var summarized = 0
+        // Targets in order of first appearance (series ids ascending), so cells merge summaries in
+        // the same order every time; two targets can share a cell (two ranges of one step).
+        var targets: [SummaryTarget] = []
+        var members: [SummaryTarget: [(id: Int, entry: SegmentReader.SeriesEntry)]] = [:]
+        let segmentSpan = segment.minStart..<(segment.maxStart + 1)
         for id in ids {
             let entry = try segment.seriesEntry(Int(id))
             guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
             let g = try group(ofSeries: try segment.seriesKeyBytes(Int(id))) { () throws(CorruptionError) in try segment.seriesKey(Int(id)) }
-            if summaries, let window = summaryWindow(entry, pieces),
-               let summary = try segment.seriesSummary(Int(id), entry, field: fieldID, window: window, wanted) {
-                cells[g * cellCount + plan.cell(of: window.lowerBound)].add(
-                    count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digests ? summary.digest : nil)
-                statistics.rowsRead += entry.rowCount
-                summarized += 1
+            if summaries, let window = summaryWindow(entry, pieces, clampedTo: segmentSpan) {
+                let target = SummaryTarget(group: g, window: window)
+                if members[target] == nil { targets.append(target) }
+                members[target, default: []].append((Int(id), entry))
                 continue
             }
             rangeGroups.append(g)
             rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
         }
+        var putBack = false
+        for target in targets {
+            let series = members[target]!
+            guard let summary = try segment.groupSummary(series, field: fieldID, window: target.window, wanted) else {
+                for (_, entry) in series {
+                    rangeGroups.append(target.group)
+                    rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
+                }
+                putBack = true
+                continue
+            }
+            cells[target.group * cellCount + plan.cell(of: target.window.lowerBound)].add(
+                count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digests ? summary.digest : nil)
+            for (_, entry) in series { statistics.rowsRead += entry.rowCount }
+            summarized += series.count
+        }
         if summarized > 0 { used.insert(granularity) }
+        if putBack {
+            // Ranges put back from targets without a summary: the row-group walk needs them in row order.
+            let order = rowRanges.indices.sorted { rowRanges[$0].lowerBound < rowRanges[$1].lowerBound }
+            rowRanges = order.map { rowRanges[$0] }
+            rangeGroups = order.map { rangeGroups[$0] }
+        }
         guard summarized > 0 || !rowRanges.isEmpty else { return }
         statistics.segmentsRead += 1
         var next = 0
@@ -170,16 +196,29 @@ struct QueryExecutor {
         }
     }
 
-    /// The buckets of a series (stored at `entry`) that the plan reads, when they all lie in one
-    /// planned range and one step: its rows there can be added as one summary. Nil otherwise (or
-    /// when none is read).
-    private func summaryWindow(_ entry: SegmentReader.SeriesEntry, _ pieces: [Range<Int64>]) -> Range<Int64>? {
+    /// A group's cell and the window of bucket starts summarised for it in one segment.
+    private struct SummaryTarget: Hashable {
+        var group: Int
+        var window: Range<Int64>
+    }
+
+    /// When the buckets of a series (stored at `entry`) that the plan reads all lie in one planned
+    /// range and one step, the window of bucket starts to summarise: that range ∩ that step ∩
+    /// `segmentSpan` (the segment's bucket starts). It holds exactly the series' rows the plan
+    /// reads, and it is the same for every series of the segment read in that range and step, so
+    /// they can share one summary. Nil otherwise (or when none is read).
+    private func summaryWindow(_ entry: SegmentReader.SeriesEntry, _ pieces: [Range<Int64>], clampedTo segmentSpan: Range<Int64>) -> Range<Int64>? {
         guard let p = pieces.firstIndex(where: { $0.upperBound > entry.minStart }) else { return nil }
         if p + 1 < pieces.count, pieces[p + 1].lowerBound <= entry.maxStart { return nil }
         let low = Swift.max(entry.minStart, pieces[p].lowerBound)
         let high = Swift.min(entry.maxStart + 1, pieces[p].upperBound)
-        guard low < high, plan.cell(of: low) == plan.cell(of: high - 1) else { return nil }
-        return low..<high
+        guard low < high else { return nil }
+        let k = plan.cell(of: low)
+        guard k == plan.cell(of: high - 1) else { return nil }
+        let (cellStart, width) = plan.cellBounds(k)
+        let windowLow = Swift.max(pieces[p].lowerBound, cellStart, segmentSpan.lowerBound)
+        let windowHigh = Swift.min(pieces[p].upperBound, cellStart + width, segmentSpan.upperBound)
+        return windowLow..<windowHigh
     }
 
     private mutating func scanHead(_ head: HeadView) throws {

@@ -38,9 +38,10 @@ public final class ColumnCache: Sendable {
         }
     }
 
-    /// A column block (`kind` 0: `index` is the row group, `column` the column) or a series summary
-    /// (`kind` 1 + the summarised ``SegmentReader/ColumnSet``: `index` is the series id, `column` the
-    /// field id, `window` the bucket starts summarised).
+    /// A column block (`kind` 0: `index` is the row group, `column` the column) or a summary of
+    /// series (`kind` 1 + the summarised ``SegmentReader/ColumnSet``: `index` is the first series
+    /// id, `members` all of them when there are several, `column` the field id, `window` the
+    /// bucket starts summarised).
     struct Key: Hashable, Sendable {
         var segment: UInt64
         var index: Int32
@@ -48,6 +49,8 @@ public final class ColumnCache: Sendable {
         var kind: UInt8 = 0
         /// A summary's bucket-start window (empty for column blocks).
         var window: Range<Int64> = 0..<0
+        /// The series ids of a summary of several series (ascending); empty otherwise.
+        var members: [Int32] = []
     }
 
     private struct Entry {
@@ -138,8 +141,9 @@ public final class ColumnCache: Sendable {
     }
 }
 
-/// One series' rows of one field in a segment (those starting in a window), merged in row order (the digest compressed; fields
-/// of the summary's column set only, the others left at their initial values).
+/// The rows of one field of some series in a segment (those starting in a window), merged in row
+/// order (the digest compressed; fields of the summary's column set only, the others left at their
+/// initial values).
 struct SeriesSummary: Sendable {
     var count: UInt64 = 0
     var sum = 0.0

@@ -61,38 +61,48 @@ extension SegmentReader {
         return result
     }
 
-    /// The rows of series `id` (whose entry is `entry`) for field `field` whose bucket starts lie in
-    /// `window`, merged into one summary of the columns `wanted` names (counts always), through
-    /// `cache`. Nil when the ids do not fit a cache key (more than 2^31 series or 255 fields).
-    func seriesSummary(_ id: Int, _ entry: SeriesEntry, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
-                       cache: ColumnCache = .shared) throws(CorruptionError) -> SeriesSummary? {
-        guard id < Int(Int32.max), field < 255 else { return nil }
-        let key = ColumnCache.Key(segment: cacheID, index: Int32(id), column: UInt8(field), kind: 1 + wanted.rawValue, window: window)
+    /// The rows of field `field` whose bucket starts lie in `window` of the series `series` (ids
+    /// ascending, with their entries), merged in row order into one summary of the columns `wanted`
+    /// names (counts always), through `cache`. Nil when the ids do not fit a cache key (more than
+    /// 2^31 series or 255 fields).
+    func groupSummary(_ series: [(id: Int, entry: SeriesEntry)], field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                      cache: ColumnCache = .shared) throws(CorruptionError) -> SeriesSummary? {
+        guard let first = series.first, let last = series.last, last.id < Int(Int32.max), field < 255 else { return nil }
+        var key = ColumnCache.Key(segment: cacheID, index: Int32(first.id), column: UInt8(field), kind: 1 + wanted.rawValue, window: window)
+        if series.count > 1 { key.members = series.map { Int32($0.id) } }
         let values = try cache.values(key) { () throws(CorruptionError) in
-            .summary(try summarize(entry.firstRow..<(entry.firstRow + entry.rowCount), field: field, window: window, wanted, cache: cache))
+            .summary(try summarize(series.map { $0.entry.firstRow..<($0.entry.firstRow + $0.entry.rowCount) },
+                                   field: field, window: window, wanted, cache: cache))
         }
         guard case let .summary(summary) = values else { preconditionFailure("column cache type mismatch") }
         return summary
     }
 
-    /// Merges the rows `rows` of field `field` starting in `window`, in row order.
-    private func summarize(_ rows: Range<Int>, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+    /// Merges the rows in `ranges` (ascending, disjoint) of field `field` starting in `window`, in row order.
+    private func summarize(_ ranges: [Range<Int>], field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
                            cache: ColumnCache) throws(CorruptionError) -> SeriesSummary {
         var summary = SeriesSummary()
+        var next = 0
         for (index, entry) in try rowGroupEntries().enumerated() {
             let groupRows = entry.firstRow..<(entry.firstRow + entry.rowCount)
-            guard groupRows.overlaps(rows) else { continue }
+            while next < ranges.count && ranges[next].upperBound <= groupRows.lowerBound { next += 1 }
+            guard next < ranges.count, ranges[next].lowerBound < groupRows.upperBound else { continue }
             let columns = try self.columns(index, entry, wanted, cache: cache)
-            for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
-            where columns.fields[i] == field && window.contains(columns.starts[i]) {
-                summary.count += columns.counts[i]
-                if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
-                if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
-                if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
-                if let d = columns.digests {
-                    summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
-                                         min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+            var k = next
+            while k < ranges.count && ranges[k].lowerBound < groupRows.upperBound {
+                let rows = ranges[k]
+                for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
+                where columns.fields[i] == field && window.contains(columns.starts[i]) {
+                    summary.count += columns.counts[i]
+                    if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
+                    if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
+                    if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
+                    if let d = columns.digests {
+                        summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
+                                             min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                    }
                 }
+                k += 1
             }
         }
         summary.digest.compress()
