@@ -112,6 +112,9 @@ struct QueryExecutor {
         var targets: [SummaryTarget] = []
         var members: [SummaryTarget: [(id: Int, entry: SegmentReader.SeriesEntry)]] = [:]
         let segmentSpan = segment.minStart..<(segment.maxStart + 1)
+        // Series whose buckets read here span several steps, per group (in order of first appearance).
+        var spanningGroups: [Int] = []
+        var spanning: [Int: [(id: Int, entry: SegmentReader.SeriesEntry)]] = [:]
         for id in ids {
             let entry = try segment.seriesEntry(Int(id))
             guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
@@ -120,6 +123,11 @@ struct QueryExecutor {
                 let target = SummaryTarget(group: g, window: window)
                 if members[target] == nil { targets.append(target) }
                 members[target, default: []].append((Int(id), entry))
+                continue
+            }
+            if summaries {
+                if spanning[g] == nil { spanningGroups.append(g) }
+                spanning[g, default: []].append((Int(id), entry))
                 continue
             }
             rangeGroups.append(g)
@@ -140,6 +148,28 @@ struct QueryExecutor {
                 count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digests ? summary.digest : nil)
             for (_, entry) in series { statistics.rowsRead += entry.rowCount }
             summarized += series.count
+        }
+        // A group's series spanning several steps: one cached summary per step they cover (each
+        // step's rows of all of them merged once), when that saves merges (several series, or
+        // several buckets of this granularity per step); row by row otherwise.
+        for g in spanningGroups {
+            let series = spanning[g]!
+            if series.count > 1 || granularity.seconds < plan.cellWidth,
+               let windows = stepWindows(series, pieces, clampedTo: segmentSpan),
+               let summaries = try segment.groupSummaries(series, field: fieldID, windows: windows, wanted) {
+                for (window, summary) in zip(windows, summaries) where summary.count > 0 {
+                    cells[g * cellCount + plan.cell(of: window.lowerBound)].add(
+                        count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: summary.digest)
+                }
+                for (_, entry) in series { statistics.rowsRead += entry.rowCount }
+                summarized += series.count
+                continue
+            }
+            for (_, entry) in series {
+                rangeGroups.append(g)
+                rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
+            }
+            putBack = true
         }
         if summarized > 0 { used.insert(granularity) }
         if putBack {
@@ -219,6 +249,39 @@ struct QueryExecutor {
         let windowLow = Swift.max(pieces[p].lowerBound, cellStart, segmentSpan.lowerBound)
         let windowHigh = Swift.min(pieces[p].upperBound, cellStart + width, segmentSpan.upperBound)
         return windowLow..<windowHigh
+    }
+
+    /// The most steps one group's spanning series are summarised over in one segment; beyond it
+    /// they are read row by row (the summaries would cost more cache than they save).
+    static let maximumStepWindows = 4_096
+
+    /// The windows of bucket starts, one per step, covering what the plan reads of `series`' buckets
+    /// in a segment: each planned range ∩ the series' bucket span ∩ `segmentSpan`, cut at step
+    /// boundaries (ascending, disjoint). Nil when there are more than ``maximumStepWindows``.
+    private func stepWindows(_ series: [(id: Int, entry: SegmentReader.SeriesEntry)], _ pieces: [Range<Int64>],
+                             clampedTo segmentSpan: Range<Int64>) -> [Range<Int64>]? {
+        var low = Int64.max, high = Int64.min
+        for (_, entry) in series {
+            low = Swift.min(low, entry.minStart)
+            high = Swift.max(high, entry.maxStart + 1)
+        }
+        low = Swift.max(low, segmentSpan.lowerBound)
+        high = Swift.min(high, segmentSpan.upperBound)
+        var windows: [Range<Int64>] = []
+        for piece in pieces where piece.upperBound > low && piece.lowerBound < high {
+            var a = Swift.max(piece.lowerBound, low)
+            let b = Swift.min(piece.upperBound, high)
+            var k = plan.cell(of: a)
+            while a < b {
+                let (cellStart, width) = plan.cellBounds(k)
+                let e = Swift.min(b, cellStart + width)
+                windows.append(a..<e)
+                guard windows.count <= Self.maximumStepWindows else { return nil }
+                a = e
+                k += 1
+            }
+        }
+        return windows
     }
 
     private mutating func scanHead(_ head: HeadView) throws {

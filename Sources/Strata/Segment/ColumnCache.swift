@@ -128,6 +128,44 @@ public final class ColumnCache: Sendable {
         return values
     }
 
+    /// The cached values of every key in `keys` (in order), or, when any is missing, those `decode`
+    /// produces for all of them at once (one per key, in order; then cached). For summaries that are
+    /// cheaper to build together (one pass over rows) than one by one.
+    func values(_ keys: [Key], decode: () throws(CorruptionError) -> [Values]) throws(CorruptionError) -> [Values] {
+        let cached: [Values]? = state.withLock { state in
+            state.tick += 1
+            var found: [Values] = []
+            found.reserveCapacity(keys.count)
+            for key in keys {
+                guard var entry = state.entries[key] else {
+                    state.misses += 1
+                    return nil
+                }
+                entry.lastUsed = state.tick
+                state.entries[key] = entry
+                found.append(entry.values)
+            }
+            state.hits += keys.count
+            return found
+        }
+        if let cached { return cached }
+        let values = try decode()
+        precondition(values.count == keys.count, "one value per key")
+        state.withLock { state in
+            state.tick += 1
+            for (key, value) in zip(keys, values) {
+                let bytes = value.byteCount
+                guard bytes <= state.capacity / 4 else { continue }
+                if let old = state.entries.updateValue(Entry(values: value, bytes: bytes, lastUsed: state.tick), forKey: key) {
+                    state.bytes -= old.bytes
+                }
+                state.bytes += bytes
+            }
+            Self.evict(&state)
+        }
+        return values
+    }
+
     /// Evicts least recently used entries until at most three quarters of the capacity is used
     /// (once over capacity), so eviction runs rarely and costs O(n log n) when it does.
     private static func evict(_ state: inout State) {
