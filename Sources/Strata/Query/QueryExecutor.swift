@@ -145,7 +145,7 @@ struct QueryExecutor {
                 continue
             }
             cells[target.group * cellCount + plan.cell(of: target.window.lowerBound)].add(
-                count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digests ? summary.digest : nil)
+                count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, summary: summary.digest)
             for (_, entry) in series { statistics.rowsRead += entry.rowCount }
             summarized += series.count
         }
@@ -159,7 +159,7 @@ struct QueryExecutor {
                let summaries = try segment.groupSummaries(series, field: fieldID, windows: windows, wanted) {
                 for (window, summary) in zip(windows, summaries) where summary.count > 0 {
                     cells[g * cellCount + plan.cell(of: window.lowerBound)].add(
-                        count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: summary.digest)
+                        count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, summary: summary.digest)
                 }
                 for (_, entry) in series { statistics.rowsRead += entry.rowCount }
                 summarized += series.count
@@ -368,12 +368,13 @@ struct QueryExecutor {
                            projection: selector.projection?.name, series: sorted, statistics: statistics)
     }
 
-    /// Compresses every cell's digest; splits the work over two threads when many cells have
-    /// buffered centroids (a pass sorts them and evaluates the scale function per centroid).
+    /// Settles every cell's digest (merges its pending summaries and compresses it); splits the
+    /// work over two threads when many cells have work (merging sorted runs and a compression pass
+    /// per cell).
     private static func compressDigests(_ cells: inout [CellAggregate]) {
-        let buffered = cells.reduce(0) { $0 + ($1.digest.hasBufferedValues ? 1 : 0) }
-        guard buffered >= 64 else {
-            for i in cells.indices { cells[i].digest.compress() }
+        let unsettled = cells.reduce(0) { $0 + ($1.isUnsettled ? 1 : 0) }
+        guard unsettled >= 64 else {
+            for i in cells.indices { cells[i].settle() }
             return
         }
         let middle = cells.count / 2
@@ -381,7 +382,7 @@ struct QueryExecutor {
         let parts = Mutex<[Int: [CellAggregate]]>([:])
         DispatchQueue.concurrentPerform(iterations: 2) { p in
             var part = Array(p == 0 ? input[..<middle] : input[middle...])
-            for i in part.indices { part[i].digest.compress() }
+            for i in part.indices { part[i].settle() }
             parts.withLock { $0[p] = part }
         }
         cells = parts.withLock { $0[0]! + $0[1]! }
