@@ -75,6 +75,76 @@ import StrataCore
         #expect(day.series.first?.points.first?.value == Double(scenario.points.filter { $0.time < scenario.start + 86_400 }.count))
     }
 
+    /// Quantiles per group read from summaries per group, segment and step (several series of each
+    /// group, one or several buckets per step): exact for lossless data, from projections and base
+    /// series alike, and the same when answered again from the cached summaries.
+    @Test func groupSummariesAreExactForLosslessData() throws {
+        let dir = TemporaryDirectory()
+        let start: Int64 = 1_763_769_600
+        let clock = TestClock(start + 2 * 86_400)
+        let engine = try Engine.open(Self.configuration(dir, clock), logger: .quiet)
+        var lines = ""
+        var values: [String: [Double]] = [:]
+        var timed: [String: [(time: Int64, value: Double)]] = [:]
+        for minute in 0..<180 {
+            for (e, endpoint) in ["/a", "/b"].enumerated() {
+                for (m, method) in ["GET", "POST", "PUT"].enumerated() {
+                    // 60 distinct values per endpoint: every digest stays lossless.
+                    let value = Double((minute * 7 + e * 3 + m * 5) % 60)
+                    lines += "http_request,endpoint=\(endpoint),method=\(method) duration_ms=\(value) \(start + Int64(minute) * 60 + 5)000000000\n"
+                    values[endpoint, default: []].append(value)
+                    timed[endpoint, default: []].append((start + Int64(minute) * 60, value))
+                }
+            }
+        }
+        #expect(try engine.write(Array(lines.utf8)).isComplete)
+        try engine.flush(everything: true)
+        try engine.compact()
+        let query = Query(measurement: "http_request", field: "duration_ms", aggregation: .quantile(0.95),
+                          start: start, end: start + 3 * 3_600, groupBy: ["endpoint"])
+        // The exact quantile: the smallest value whose cumulative count reaches q × count.
+        func exact(_ endpoint: String) -> Double {
+            let sorted = values[endpoint]!.sorted()
+            return sorted[Int((0.95 * Double(sorted.count)).rounded(.up)) - 1]
+        }
+        #expect(exact("/a") == 56 && exact("/b") == 56)
+        for useProjections in [true, false] {
+            var q = query
+            q.useProjections = useProjections
+            for _ in 0..<2 {
+                let result = try engine.query(q)
+                #expect(result.granularity == .hour)
+                #expect(result.statistics.rowGroupsRead == 0)  // every series read through a summary
+                #expect(result.statistics.rowsRead == 2 * 3 * 3)
+                #expect(result.series.map(\.tags) == [["endpoint": "/a"], ["endpoint": "/b"]])
+                #expect(result.series.map { $0.points.map(\.value) } == [[exact("/a")], [exact("/b")]])
+                #expect(result.series.map(\.total) == [exact("/a"), exact("/b")])
+            }
+        }
+        // Per step: 1h steps read 1h buckets (one summary per step of each group's three series),
+        // 30-minute steps read 5m buckets (one summary per step of six buckets of three series).
+        func exact(_ endpoint: String, from: Int64, to: Int64) -> Double {
+            let sorted = timed[endpoint]!.filter { $0.time >= from && $0.time < to }.map(\.value).sorted()
+            return sorted[Int((0.95 * Double(sorted.count)).rounded(.up)) - 1]
+        }
+        for (step, granularity) in [(Int64(3_600), Granularity.hour), (1_800, .fiveMinutes)] {
+            var q = query
+            q.step = step
+            for _ in 0..<2 {
+                let result = try engine.query(q)
+                #expect(result.granularity == granularity)
+                #expect(result.statistics.rowGroupsRead == 0)
+                for series in result.series {
+                    let endpoint = series.tags["endpoint"]!
+                    #expect(series.points.map(\.value) == stride(from: start, to: start + 3 * 3_600, by: Int(step)).map {
+                        exact(endpoint, from: $0, to: $0 + step)
+                    })
+                    #expect(series.total == exact(endpoint))
+                }
+            }
+        }
+    }
+
     /// Filters tested on the selected series' keys select exactly what decoding the postings lists
     /// selects, for projections and base series, stored and derived tags, every operator.
     @Test func keyTestedFiltersMatchPostings() throws {

@@ -101,27 +101,83 @@ struct QueryExecutor {
         let wanted = wantedColumns
         let cellCount = plan.cellCount
         let pieces = plan.ranges(granularity)
-        // For quantiles, a series whose buckets read here all fall in one step is added as one cached
-        // summary of those rows (their digests merged once), not row by row. (Other aggregations
-        // cost a few nanoseconds a row, less than a summary lookup.)
+        // For quantiles, the series of a group whose buckets read here all fall in one step are added
+        // as one cached summary of those rows (their digests merged once), not row by row and not
+        // series by series: the group's cell then merges one digest per segment. (Other
+        // aggregations cost a few nanoseconds a row, less than a summary lookup.)
         let summaries = digests
         var summarized = 0
+        // Targets in order of first appearance (series ids ascending), so cells merge summaries in
+        // the same order every time; two targets can share a cell (two ranges of one step).
+        var targets: [SummaryTarget] = []
+        var members: [SummaryTarget: [(id: Int, entry: SegmentReader.SeriesEntry)]] = [:]
+        let segmentSpan = segment.minStart..<(segment.maxStart + 1)
+        // Series whose buckets read here span several steps, per group (in order of first appearance).
+        var spanningGroups: [Int] = []
+        var spanning: [Int: [(id: Int, entry: SegmentReader.SeriesEntry)]] = [:]
         for id in ids {
             let entry = try segment.seriesEntry(Int(id))
             guard entry.rowCount > 0, entry.maxStart >= span.lowerBound, entry.minStart < span.upperBound else { continue }
             let g = try group(ofSeries: try segment.seriesKeyBytes(Int(id))) { () throws(CorruptionError) in try segment.seriesKey(Int(id)) }
-            if summaries, let window = summaryWindow(entry, pieces),
-               let summary = try segment.seriesSummary(Int(id), entry, field: fieldID, window: window, wanted) {
-                cells[g * cellCount + plan.cell(of: window.lowerBound)].add(
-                    count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, digest: digests ? summary.digest : nil)
-                statistics.rowsRead += entry.rowCount
-                summarized += 1
+            if summaries, let window = summaryWindow(entry, pieces, clampedTo: segmentSpan) {
+                let target = SummaryTarget(group: g, window: window)
+                if members[target] == nil { targets.append(target) }
+                members[target, default: []].append((Int(id), entry))
+                continue
+            }
+            if summaries {
+                if spanning[g] == nil { spanningGroups.append(g) }
+                spanning[g, default: []].append((Int(id), entry))
                 continue
             }
             rangeGroups.append(g)
             rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
         }
+        var putBack = false
+        for target in targets {
+            let series = members[target]!
+            guard let summary = try segment.groupSummary(series, field: fieldID, window: target.window, wanted) else {
+                for (_, entry) in series {
+                    rangeGroups.append(target.group)
+                    rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
+                }
+                putBack = true
+                continue
+            }
+            cells[target.group * cellCount + plan.cell(of: target.window.lowerBound)].add(
+                count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, summary: summary.digest)
+            for (_, entry) in series { statistics.rowsRead += entry.rowCount }
+            summarized += series.count
+        }
+        // A group's series spanning several steps: one cached summary per step they cover (each
+        // step's rows of all of them merged once), when that saves merges (several series, or
+        // several buckets of this granularity per step); row by row otherwise.
+        for g in spanningGroups {
+            let series = spanning[g]!
+            if series.count > 1 || granularity.seconds < plan.cellWidth,
+               let windows = stepWindows(series, pieces, clampedTo: segmentSpan),
+               let summaries = try segment.groupSummaries(series, field: fieldID, windows: windows, wanted) {
+                for (window, summary) in zip(windows, summaries) where summary.count > 0 {
+                    cells[g * cellCount + plan.cell(of: window.lowerBound)].add(
+                        count: summary.count, sum: summary.sum, min: summary.min, max: summary.max, summary: summary.digest)
+                }
+                for (_, entry) in series { statistics.rowsRead += entry.rowCount }
+                summarized += series.count
+                continue
+            }
+            for (_, entry) in series {
+                rangeGroups.append(g)
+                rowRanges.append(entry.firstRow..<(entry.firstRow + entry.rowCount))
+            }
+            putBack = true
+        }
         if summarized > 0 { used.insert(granularity) }
+        if putBack {
+            // Ranges put back from targets without a summary: the row-group walk needs them in row order.
+            let order = rowRanges.indices.sorted { rowRanges[$0].lowerBound < rowRanges[$1].lowerBound }
+            rowRanges = order.map { rowRanges[$0] }
+            rangeGroups = order.map { rangeGroups[$0] }
+        }
         guard summarized > 0 || !rowRanges.isEmpty else { return }
         statistics.segmentsRead += 1
         var next = 0
@@ -170,16 +226,62 @@ struct QueryExecutor {
         }
     }
 
-    /// The buckets of a series (stored at `entry`) that the plan reads, when they all lie in one
-    /// planned range and one step: its rows there can be added as one summary. Nil otherwise (or
-    /// when none is read).
-    private func summaryWindow(_ entry: SegmentReader.SeriesEntry, _ pieces: [Range<Int64>]) -> Range<Int64>? {
+    /// A group's cell and the window of bucket starts summarised for it in one segment.
+    private struct SummaryTarget: Hashable {
+        var group: Int
+        var window: Range<Int64>
+    }
+
+    /// When the buckets of a series (stored at `entry`) that the plan reads all lie in one planned
+    /// range and one step, the window of bucket starts to summarise: that range ∩ that step ∩
+    /// `segmentSpan` (the segment's bucket starts). It holds exactly the series' rows the plan
+    /// reads, and it is the same for every series of the segment read in that range and step, so
+    /// they can share one summary. Nil otherwise (or when none is read).
+    private func summaryWindow(_ entry: SegmentReader.SeriesEntry, _ pieces: [Range<Int64>], clampedTo segmentSpan: Range<Int64>) -> Range<Int64>? {
         guard let p = pieces.firstIndex(where: { $0.upperBound > entry.minStart }) else { return nil }
         if p + 1 < pieces.count, pieces[p + 1].lowerBound <= entry.maxStart { return nil }
         let low = Swift.max(entry.minStart, pieces[p].lowerBound)
         let high = Swift.min(entry.maxStart + 1, pieces[p].upperBound)
-        guard low < high, plan.cell(of: low) == plan.cell(of: high - 1) else { return nil }
-        return low..<high
+        guard low < high else { return nil }
+        let k = plan.cell(of: low)
+        guard k == plan.cell(of: high - 1) else { return nil }
+        let (cellStart, width) = plan.cellBounds(k)
+        let windowLow = Swift.max(pieces[p].lowerBound, cellStart, segmentSpan.lowerBound)
+        let windowHigh = Swift.min(pieces[p].upperBound, cellStart + width, segmentSpan.upperBound)
+        return windowLow..<windowHigh
+    }
+
+    /// The most steps one group's spanning series are summarised over in one segment; beyond it
+    /// they are read row by row (the summaries would cost more cache than they save).
+    static let maximumStepWindows = 4_096
+
+    /// The windows of bucket starts, one per step, covering what the plan reads of `series`' buckets
+    /// in a segment: each planned range ∩ the series' bucket span ∩ `segmentSpan`, cut at step
+    /// boundaries (ascending, disjoint). Nil when there are more than ``maximumStepWindows``.
+    private func stepWindows(_ series: [(id: Int, entry: SegmentReader.SeriesEntry)], _ pieces: [Range<Int64>],
+                             clampedTo segmentSpan: Range<Int64>) -> [Range<Int64>]? {
+        var low = Int64.max, high = Int64.min
+        for (_, entry) in series {
+            low = Swift.min(low, entry.minStart)
+            high = Swift.max(high, entry.maxStart + 1)
+        }
+        low = Swift.max(low, segmentSpan.lowerBound)
+        high = Swift.min(high, segmentSpan.upperBound)
+        var windows: [Range<Int64>] = []
+        for piece in pieces where piece.upperBound > low && piece.lowerBound < high {
+            var a = Swift.max(piece.lowerBound, low)
+            let b = Swift.min(piece.upperBound, high)
+            var k = plan.cell(of: a)
+            while a < b {
+                let (cellStart, width) = plan.cellBounds(k)
+                let e = Swift.min(b, cellStart + width)
+                windows.append(a..<e)
+                guard windows.count <= Self.maximumStepWindows else { return nil }
+                a = e
+                k += 1
+            }
+        }
+        return windows
     }
 
     private mutating func scanHead(_ head: HeadView) throws {
@@ -223,10 +325,11 @@ struct QueryExecutor {
         if groupKeys.isEmpty && query.groupBy.isEmpty { _ = try group(for: SeriesKey(measurement: query.measurement, tags: [])) }
         var series: [ResultSeries] = []
         series.reserveCapacity(groupKeys.count)
-        // Each cell's digest is compressed once here (on both cores when there are many), instead
-        // of in a temporary copy by each quantile; the total merges the compressed cells. (Merging
-        // them all at once with TDigest.merging was measured slower: one stable sort of ~37k
-        // centroids in ~130-long runs costs more than ~30 sorts of a 1,150-centroid buffer.)
+        // Each cell's digest is settled once here (its pending summaries merged, then compressed; on
+        // both cores when there are many), instead of in a temporary copy by each quantile; the total
+        // merges the settled cells one by one. (Merging a total's ~288 cells all at once with
+        // TDigest.merging was measured slower for (b) when it used the standard sort; not re-measured
+        // since sorted runs are merged instead.)
         if digests { Self.compressDigests(&cells) }
         for (g, key) in groupKeys.enumerated() {
             var total = CellAggregate()
@@ -266,12 +369,13 @@ struct QueryExecutor {
                            projection: selector.projection?.name, series: sorted, statistics: statistics)
     }
 
-    /// Compresses every cell's digest; splits the work over two threads when many cells have
-    /// buffered centroids (a pass sorts them and evaluates the scale function per centroid).
+    /// Settles every cell's digest (merges its pending summaries and compresses it); splits the
+    /// work over two threads when many cells have work (merging sorted runs and a compression pass
+    /// per cell).
     private static func compressDigests(_ cells: inout [CellAggregate]) {
-        let buffered = cells.reduce(0) { $0 + ($1.digest.hasBufferedValues ? 1 : 0) }
-        guard buffered >= 64 else {
-            for i in cells.indices { cells[i].digest.compress() }
+        let unsettled = cells.reduce(0) { $0 + ($1.isUnsettled ? 1 : 0) }
+        guard unsettled >= 64 else {
+            for i in cells.indices { cells[i].settle() }
             return
         }
         let middle = cells.count / 2
@@ -279,7 +383,7 @@ struct QueryExecutor {
         let parts = Mutex<[Int: [CellAggregate]]>([:])
         DispatchQueue.concurrentPerform(iterations: 2) { p in
             var part = Array(p == 0 ? input[..<middle] : input[middle...])
-            for i in part.indices { part[i].digest.compress() }
+            for i in part.indices { part[i].settle() }
             parts.withLock { $0[p] = part }
         }
         cells = parts.withLock { $0[0]! + $0[1]! }

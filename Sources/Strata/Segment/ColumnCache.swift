@@ -38,9 +38,10 @@ public final class ColumnCache: Sendable {
         }
     }
 
-    /// A column block (`kind` 0: `index` is the row group, `column` the column) or a series summary
-    /// (`kind` 1 + the summarised ``SegmentReader/ColumnSet``: `index` is the series id, `column` the
-    /// field id, `window` the bucket starts summarised).
+    /// A column block (`kind` 0: `index` is the row group, `column` the column) or a summary of
+    /// series (`kind` 1 + the summarised ``SegmentReader/ColumnSet``: `index` is the first series
+    /// id, `members` all of them when there are several, `column` the field id, `window` the
+    /// bucket starts summarised).
     struct Key: Hashable, Sendable {
         var segment: UInt64
         var index: Int32
@@ -48,6 +49,8 @@ public final class ColumnCache: Sendable {
         var kind: UInt8 = 0
         /// A summary's bucket-start window (empty for column blocks).
         var window: Range<Int64> = 0..<0
+        /// The series ids of a summary of several series (ascending); empty otherwise.
+        var members: [Int32] = []
     }
 
     private struct Entry {
@@ -125,6 +128,44 @@ public final class ColumnCache: Sendable {
         return values
     }
 
+    /// The cached values of every key in `keys` (in order), or, when any is missing, those `decode`
+    /// produces for all of them at once (one per key, in order; then cached). For summaries that are
+    /// cheaper to build together (one pass over rows) than one by one.
+    func values(_ keys: [Key], decode: () throws(CorruptionError) -> [Values]) throws(CorruptionError) -> [Values] {
+        let cached: [Values]? = state.withLock { state in
+            state.tick += 1
+            var found: [Values] = []
+            found.reserveCapacity(keys.count)
+            for key in keys {
+                guard var entry = state.entries[key] else {
+                    state.misses += 1
+                    return nil
+                }
+                entry.lastUsed = state.tick
+                state.entries[key] = entry
+                found.append(entry.values)
+            }
+            state.hits += keys.count
+            return found
+        }
+        if let cached { return cached }
+        let values = try decode()
+        precondition(values.count == keys.count, "one value per key")
+        state.withLock { state in
+            state.tick += 1
+            for (key, value) in zip(keys, values) {
+                let bytes = value.byteCount
+                guard bytes <= state.capacity / 4 else { continue }
+                if let old = state.entries.updateValue(Entry(values: value, bytes: bytes, lastUsed: state.tick), forKey: key) {
+                    state.bytes -= old.bytes
+                }
+                state.bytes += bytes
+            }
+            Self.evict(&state)
+        }
+        return values
+    }
+
     /// Evicts least recently used entries until at most three quarters of the capacity is used
     /// (once over capacity), so eviction runs rarely and costs O(n log n) when it does.
     private static func evict(_ state: inout State) {
@@ -138,8 +179,9 @@ public final class ColumnCache: Sendable {
     }
 }
 
-/// One series' rows of one field in a segment (those starting in a window), merged in row order (the digest compressed; fields
-/// of the summary's column set only, the others left at their initial values).
+/// The rows of one field of some series in a segment (those starting in a window), merged in row
+/// order (the digest compressed; fields of the summary's column set only, the others left at their
+/// initial values).
 struct SeriesSummary: Sendable {
     var count: UInt64 = 0
     var sum = 0.0

@@ -61,38 +61,110 @@ extension SegmentReader {
         return result
     }
 
-    /// The rows of series `id` (whose entry is `entry`) for field `field` whose bucket starts lie in
-    /// `window`, merged into one summary of the columns `wanted` names (counts always), through
-    /// `cache`. Nil when the ids do not fit a cache key (more than 2^31 series or 255 fields).
-    func seriesSummary(_ id: Int, _ entry: SeriesEntry, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
-                       cache: ColumnCache = .shared) throws(CorruptionError) -> SeriesSummary? {
-        guard id < Int(Int32.max), field < 255 else { return nil }
-        let key = ColumnCache.Key(segment: cacheID, index: Int32(id), column: UInt8(field), kind: 1 + wanted.rawValue, window: window)
+    /// The rows of field `field` whose bucket starts lie in `window` of the series `series` (ids
+    /// ascending, with their entries), merged in row order into one summary of the columns `wanted`
+    /// names (counts always), through `cache`. Nil when the ids do not fit a cache key (more than
+    /// 2^31 series or 255 fields).
+    func groupSummary(_ series: [(id: Int, entry: SeriesEntry)], field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                      cache: ColumnCache = .shared) throws(CorruptionError) -> SeriesSummary? {
+        guard let first = series.first, let last = series.last, last.id < Int(Int32.max), field < 255 else { return nil }
+        var key = ColumnCache.Key(segment: cacheID, index: Int32(first.id), column: UInt8(field), kind: 1 + wanted.rawValue, window: window)
+        if series.count > 1 { key.members = series.map { Int32($0.id) } }
         let values = try cache.values(key) { () throws(CorruptionError) in
-            .summary(try summarize(entry.firstRow..<(entry.firstRow + entry.rowCount), field: field, window: window, wanted, cache: cache))
+            .summary(try summarize(series.map { $0.entry.firstRow..<($0.entry.firstRow + $0.entry.rowCount) },
+                                   field: field, window: window, wanted, cache: cache))
         }
         guard case let .summary(summary) = values else { preconditionFailure("column cache type mismatch") }
         return summary
     }
 
-    /// Merges the rows `rows` of field `field` starting in `window`, in row order.
-    private func summarize(_ rows: Range<Int>, field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
-                           cache: ColumnCache) throws(CorruptionError) -> SeriesSummary {
-        var summary = SeriesSummary()
+    /// Like ``groupSummary(_:field:window:_:cache:)`` for each of `windows` (ascending, disjoint):
+    /// one summary per window of the rows of `series` starting in it, all built in one pass over
+    /// the rows when any is not cached. Nil when the ids do not fit a cache key.
+    func groupSummaries(_ series: [(id: Int, entry: SeriesEntry)], field: UInt32, windows: [Range<Int64>], _ wanted: ColumnSet,
+                        cache: ColumnCache = .shared) throws(CorruptionError) -> [SeriesSummary]? {
+        guard let first = series.first, let last = series.last, last.id < Int(Int32.max), field < 255 else { return nil }
+        let members = series.count > 1 ? series.map { Int32($0.id) } : []
+        let keys = windows.map {
+            ColumnCache.Key(segment: cacheID, index: Int32(first.id), column: UInt8(field), kind: 1 + wanted.rawValue, window: $0, members: members)
+        }
+        let values = try cache.values(keys) { () throws(CorruptionError) in
+            try summarize(series.map { $0.entry.firstRow..<($0.entry.firstRow + $0.entry.rowCount) },
+                          field: field, windows: windows, wanted, cache: cache).map { .summary($0) }
+        }
+        return values.map {
+            guard case let .summary(summary) = $0 else { preconditionFailure("column cache type mismatch") }
+            return summary
+        }
+    }
+
+    /// Merges the rows in `ranges` (ascending, disjoint) of field `field` into one summary per
+    /// window of `windows` (ascending, disjoint) holding their start, in row order.
+    private func summarize(_ ranges: [Range<Int>], field: UInt32, windows: [Range<Int64>], _ wanted: ColumnSet,
+                           cache: ColumnCache) throws(CorruptionError) -> [SeriesSummary] {
+        var summaries = Array(repeating: SeriesSummary(), count: windows.count)
+        guard let low = windows.first?.lowerBound, let high = windows.last?.upperBound else { return summaries }
+        var next = 0
         for (index, entry) in try rowGroupEntries().enumerated() {
             let groupRows = entry.firstRow..<(entry.firstRow + entry.rowCount)
-            guard groupRows.overlaps(rows) else { continue }
+            while next < ranges.count && ranges[next].upperBound <= groupRows.lowerBound { next += 1 }
+            guard next < ranges.count, ranges[next].lowerBound < groupRows.upperBound else { continue }
             let columns = try self.columns(index, entry, wanted, cache: cache)
-            for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
-            where columns.fields[i] == field && window.contains(columns.starts[i]) {
-                summary.count += columns.counts[i]
-                if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
-                if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
-                if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
-                if let d = columns.digests {
-                    summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
-                                         min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+            var k = next
+            while k < ranges.count && ranges[k].lowerBound < groupRows.upperBound {
+                let rows = ranges[k]
+                for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
+                where columns.fields[i] == field {
+                    let start = columns.starts[i]
+                    guard start >= low && start < high else { continue }
+                    // The last window starting at or before `start` (binary search).
+                    var a = 0, b = windows.count
+                    while b - a > 1 {
+                        let m = (a + b) / 2
+                        if windows[m].lowerBound <= start { a = m } else { b = m }
+                    }
+                    guard windows[a].contains(start) else { continue }
+                    summaries[a].count += columns.counts[i]
+                    if !columns.sums.isEmpty { summaries[a].sum += columns.sums[i] }
+                    if !columns.mins.isEmpty, columns.mins[i] < summaries[a].min { summaries[a].min = columns.mins[i] }
+                    if !columns.maxes.isEmpty, columns.maxes[i] > summaries[a].max { summaries[a].max = columns.maxes[i] }
+                    if let d = columns.digests {
+                        summaries[a].digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
+                                                  min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                    }
                 }
+                k += 1
+            }
+        }
+        for w in summaries.indices { summaries[w].digest.compress() }
+        return summaries
+    }
+
+    /// Merges the rows in `ranges` (ascending, disjoint) of field `field` starting in `window`, in row order.
+    private func summarize(_ ranges: [Range<Int>], field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
+                           cache: ColumnCache) throws(CorruptionError) -> SeriesSummary {
+        var summary = SeriesSummary()
+        var next = 0
+        for (index, entry) in try rowGroupEntries().enumerated() {
+            let groupRows = entry.firstRow..<(entry.firstRow + entry.rowCount)
+            while next < ranges.count && ranges[next].upperBound <= groupRows.lowerBound { next += 1 }
+            guard next < ranges.count, ranges[next].lowerBound < groupRows.upperBound else { continue }
+            let columns = try self.columns(index, entry, wanted, cache: cache)
+            var k = next
+            while k < ranges.count && ranges[k].lowerBound < groupRows.upperBound {
+                let rows = ranges[k]
+                for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
+                where columns.fields[i] == field && window.contains(columns.starts[i]) {
+                    summary.count += columns.counts[i]
+                    if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
+                    if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
+                    if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
+                    if let d = columns.digests {
+                        summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
+                                             min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
+                    }
+                }
+                k += 1
             }
         }
         summary.digest.compress()
