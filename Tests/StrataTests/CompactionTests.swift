@@ -106,6 +106,29 @@ struct MultiDayScenario {
         #expect(CompactionPlanner.drops(manifest, now: 100_000, retention: retention) == nil)
     }
 
+    /// An open window is merged early once it holds more files than its granularity's cap: 4 hourly
+    /// 1h files of the current day stay, the 5th triggers a merge of all five; 1m allows 12.
+    @Test func openWindowsAreMergedPastTheirCap() {
+        func segments(_ granularity: Granularity, count: Int, every seconds: Int64) -> [Manifest.Segment] {
+            (0..<count).map { i in
+                let start = 86_400 * 10 + Int64(i) * seconds
+                return Manifest.Segment(
+                    granularity: granularity, sequence: UInt64(i + 1), minStart: start, maxStart: start, rowCount: 1, byteCount: 100)
+            }
+        }
+        var manifest = Manifest()
+        manifest.sealedBefore = 86_400 * 10 + 6 * 3_600  // the day's 1h window and the hour's 1m window are open
+        manifest.segments = segments(.hour, count: 4, every: 3_600)
+        #expect(CompactionPlanner.merges(manifest).isEmpty)
+        manifest.segments = segments(.hour, count: 5, every: 3_600)
+        #expect(CompactionPlanner.merges(manifest) == [.merge(granularity: .hour, sources: manifest.segments)])
+        manifest.sealedBefore = 86_400 * 10
+        manifest.segments = segments(.minute, count: 12, every: 60)
+        #expect(CompactionPlanner.merges(manifest).isEmpty)
+        manifest.segments = segments(.minute, count: 13, every: 60)
+        #expect(CompactionPlanner.merges(manifest) == [.merge(granularity: .minute, sources: manifest.segments)])
+    }
+
     /// The rollup invariant over three days with late points and a restart in the middle: at 5m, 1h and
     /// 1d, count/sum/min/max of every rolled-up bucket equal the brute force over the raw points.
     @Test func rollupsMatchRawDataExactly() throws {
@@ -159,11 +182,11 @@ struct MultiDayScenario {
         }
         // The number of files stays bounded: one per closed merge window per granularity, plus open windows.
         let counts = Dictionary(grouping: manifest.segments, by: \.granularity).mapValues(\.count)
-        let cap = CompactionPlanner.maxSegmentsPerWindow
-        #expect(counts[.minute, default: 0] <= Int(days) * 24 + cap)
-        #expect(counts[.fiveMinutes, default: 0] <= Int(days) + 3 + cap)
-        #expect(counts[.hour, default: 0] <= 1 + cap)
-        #expect(counts[.day, default: 0] <= 1 + cap)
+        let cap = CompactionPlanner.maxSegmentsPerOpenWindow
+        #expect(counts[.minute, default: 0] <= Int(days) * 24 + cap(.minute))
+        #expect(counts[.fiveMinutes, default: 0] <= Int(days) * 4 + cap(.fiveMinutes))  // 6-hour windows
+        #expect(counts[.hour, default: 0] <= Int(days) + cap(.hour))
+        #expect(counts[.day, default: 0] <= 1 + cap(.day))
     }
 
     /// Retention with an injectable clock: past each retention, exactly the expired, rolled-up files go,

@@ -23,10 +23,10 @@ enum CompactionJob: Sendable, Equatable {
 /// - **Merges** rewrite the segments of a granularity's *merge window* (1m: 1 hour, 5m: 1 day,
 ///   1h: 30 days, 1d: 360 days, aligned to the epoch) into one segment per window: when the window is
 ///   closed (its end ≤ the sealed boundary) and holds more than one segment or a segment that spans
-///   windows, or, open or not, when it holds more than ``maxSegmentsPerWindow`` (12) segments. So each
-///   granularity keeps at most one file per closed window plus at most 12 per open window (late-data
-///   deltas included): with default retentions about 24 + 12 files of 1m, 28 + 12 of 5m, 90 + 12 of
-///   1h and 1 per 30 days + 12 of 1d. Windows and rollup chunks are sized so that one job holds at
+///   windows, or, open or not, when it holds more than ``maxSegmentsPerOpenWindow(_:)`` segments (1m:
+///   12, coarser: 4). So each granularity keeps at most one file per closed window plus at most 12
+///   (1m) or 4 per open window (late-data deltas included): with default retentions about 24 + 12
+///   files of 1m, 28 + 4 of 5m, 90 + 4 of 1h and 1 per 30 days + 4 of 1d. Windows and rollup chunks are sized so that one job holds at
 ///   most an hour of 1m or 5m rows, six hours of 5m rows or a day of 1h rows in memory.
 /// - **Drops** delete a segment once its newest bucket ended more than the retention ago and (except
 ///   for the coarsest granularity) it lies entirely before `rolledUpBefore` of its granularity.
@@ -82,8 +82,17 @@ enum CompactionPlanner {
         return nil
     }
 
-    /// A window holding more segments than this is merged even while still open.
-    static let maxSegmentsPerWindow = 12
+    /// A window holding more segments than this is merged even while still open. 1m windows (an hour)
+    /// fill with a flush a minute, so merging them early would rewrite the hour many times; the coarser
+    /// windows get one rollup file an hour, hold little data, and are what long-range queries read, so
+    /// they are kept to a few files (a day of 1h data is then at most 5 files, not 13: a quantile over
+    /// the last 24 h merges that many fewer digests per series).
+    static func maxSegmentsPerOpenWindow(_ granularity: Granularity) -> Int {
+        switch granularity {
+        case .minute: 12
+        case .fiveMinutes, .hour, .day: 4
+        }
+    }
 
     /// Merge jobs for every granularity with mergeable windows.
     static func merges(_ manifest: Manifest) -> [CompactionJob] {
@@ -99,7 +108,7 @@ enum CompactionPlanner {
             for (_, group) in byWindow.sorted(by: { $0.key < $1.key }) {
                 let closed = closedEnd != Int64.min && group.allSatisfy { $0.maxStart < closedEnd }
                 let spans = group.contains { floor($0.minStart, width) != floor($0.maxStart, width) }
-                if (closed && (group.count > 1 || spans)) || group.count > maxSegmentsPerWindow {
+                if (closed && (group.count > 1 || spans)) || group.count > maxSegmentsPerOpenWindow(granularity) {
                     sources = group
                     break
                 }
