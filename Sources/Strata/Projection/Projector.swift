@@ -16,6 +16,71 @@ enum Projector {
         return merger.result()
     }
 
+    /// The field rows of every projection of `projections` for base field rows `base`, merged per
+    /// (series, bucket, field), in segment order (``RowColumns/merged(rebucketTo:)``). Rows of
+    /// projection series are never projected again.
+    ///
+    /// The same result as ``rows(_:_:)`` for the same rows: each projection row merges its base rows
+    /// in their order in `base`. Projection keys are computed once per base series, and rows are
+    /// folded into their projection row through a hash table, so nothing is allocated per row.
+    static func columns(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
+        guard !projections.isEmpty, !base.isEmpty else { return RowColumns() }
+        var result = RowColumns()
+        // Projection series of each base series (per projection; -1: none), interned by key bytes.
+        var projectionIDs: [[UInt8]: UInt32] = [:]
+        var seriesProjections = [Int32](repeating: -1, count: base.seriesCount * projections.count)
+        var used = [Bool](repeating: false, count: base.seriesCount)
+        for id in base.series { used[Int(id)] = true }
+        for id in 0..<base.seriesCount where used[id] {
+            guard let key = try? SeriesKey(canonical: base.key(UInt32(id))) else { continue }
+            for (p, projection) in projections.enumerated() {
+                guard let projected = projection.key(for: key) else { continue }
+                let bytes = projected.canonicalBytes
+                let projectionID: UInt32
+                if let existing = projectionIDs[bytes] {
+                    projectionID = existing
+                } else {
+                    projectionID = result.addSeries(bytes)
+                    projectionIDs[bytes] = projectionID
+                }
+                seriesProjections[id * projections.count + p] = Int32(projectionID)
+            }
+        }
+        // One field id per distinct name.
+        var fieldByName: [[UInt8]: UInt32] = [:]
+        let fieldIDs = base.fieldNames.map { name in
+            if let existing = fieldByName[name] { return existing }
+            let id = result.addField(name)
+            fieldByName[name] = id
+            return id
+        }
+        // Fold: first row of each (projection series, start, field) is copied, later ones merged in.
+        var slots: [ProjectionSlot: Int32] = [:]
+        var accumulators: [FieldAggregate] = []
+        var slotKeys: [ProjectionSlot] = []
+        var scratch = [Centroid(mean: 0, weight: 1)]
+        for i in 0..<base.count where base.fields[i] != RowColumns.noField {
+            let seriesBase = Int(base.series[i]) * projections.count
+            for p in 0..<projections.count {
+                let projectionID = seriesProjections[seriesBase + p]
+                guard projectionID >= 0 else { continue }
+                let slot = ProjectionSlot(series: UInt32(projectionID), field: fieldIDs[Int(base.fields[i])], start: base.starts[i])
+                if let existing = slots[slot] {
+                    base.merge(row: i, into: &accumulators[Int(existing)], scratch: &scratch)
+                } else {
+                    slots[slot] = Int32(accumulators.count)
+                    accumulators.append(base.aggregate(at: i))
+                    slotKeys.append(slot)
+                }
+            }
+        }
+        result.reserveCapacity(accumulators.count)
+        for (slot, a) in zip(slotKeys, accumulators) {
+            result.append(series: slot.series, start: slot.start, field: slot.field, count: a.count, sum: a.sum, min: a.min, max: a.max, digest: a.digest)
+        }
+        return result.merged()
+    }
+
     /// The derived tags that `measurement`'s projections define, by name.
     static func derivedTags(_ projections: [Projection], measurement: String) -> [String: DerivedTag] {
         var result: [String: DerivedTag] = [:]
@@ -24,4 +89,11 @@ enum Projector {
         }
         return result
     }
+}
+
+/// A projection row being folded: projection series, field and bucket start.
+private struct ProjectionSlot: Hashable {
+    var series: UInt32
+    var field: UInt32
+    var start: Int64
 }
