@@ -99,7 +99,7 @@ struct ColumnarFlushTests {
         var base = first.columns()
         base.append(second.columns())
         let columnar = Engine.flushSegments(base, projections: projections, rolledUpBefore: rolledUpBefore)
-            .map { ($0.granularity, SegmentWriter.encode($0.rows, granularity: $0.granularity)) }
+            .map { ($0.granularity, SegmentWriter.encode($0.rows, only: $0.indices, granularity: $0.granularity)) }
 
         #expect(columnar.map(\.0) == reference.map(\.0))
         #expect(columnar.map(\.0).map(\.name) == ["1m", "1m", "1m", "1m", "5m", "1h", "1d"])

@@ -346,9 +346,9 @@ extension RowColumns {
         return result
     }
 
-    /// The rows split by merge window (`floor(start, width)`), windows ascending, each keeping the
-    /// rows' order and this value's series and field tables (so rows in segment order stay so).
-    func splitByWindow(_ width: Int64) -> [RowColumns] {
+    /// The row indices of each merge window (`floor(start, width)`), windows ascending, each list
+    /// ascending (so rows in segment order stay so); nil when every row lies in one window.
+    func windows(_ width: Int64) -> [[Int32]]? {
         var windowOf: [Int64: Int] = [:]
         var windows: [Int64] = []
         var members: [[Int32]] = []
@@ -365,8 +365,8 @@ extension RowColumns {
             }
             members[w].append(Int32(i))
         }
-        if windows.count == 1 { return [self] }
-        return windows.indices.sorted { windows[$0] < windows[$1] }.map { rows(at: members[$0]) }
+        if windows.count <= 1 { return nil }
+        return windows.indices.sorted { windows[$0] < windows[$1] }.map { members[$0] }
     }
 
     /// Rows `indices`, in that order, with the same series and field tables.

@@ -57,7 +57,7 @@ extension Engine {
         let sequences = reserveSequences(outputs.count)
         var written: [WrittenSegment] = []
         for (index, output) in outputs.enumerated() {
-            written.append(try writeSegment(output.1, granularity: output.0, sequence: sequences[index]))
+            written.append(try writeSegment(output.rows, only: output.indices, granularity: output.granularity, sequence: sequences[index]))
         }
         var oldestInUse: UInt64 = 0
         try commit(adding: written, { manifest in
@@ -86,7 +86,7 @@ extension Engine {
     /// rows of windows already rolled up (`rolledUpBefore(g)`: where `g`'s rollup has reached), each
     /// split into one segment per merge window, in segment order.
     static func flushSegments(_ base: RowColumns, projections: [Projection],
-                              rolledUpBefore: (Granularity) -> Int64) -> [(granularity: Granularity, rows: RowColumns)] {
+                              rolledUpBefore: (Granularity) -> Int64) -> [(granularity: Granularity, rows: RowColumns, indices: [Int32]?)] {
         var rows = base
         rows.append(Projector.columns(base, projections))
         var outputs: [(granularity: Granularity, rows: RowColumns)] = [(.minute, rows.merged())]
@@ -98,8 +98,9 @@ extension Engine {
         }
         // One segment per merge window (1m: hour, 5m: day, …): a backfill that drains a day of minutes
         // at once writes 24 hour files, so rollups and merges later read only the window they work on.
-        return outputs.flatMap { granularity, rows in
-            rows.splitByWindow(CompactionPlanner.mergeWindow(granularity)).map { (granularity, $0) }
+        return outputs.flatMap { granularity, rows -> [(granularity: Granularity, rows: RowColumns, indices: [Int32]?)] in
+            guard let windows = rows.windows(CompactionPlanner.mergeWindow(granularity)) else { return [(granularity, rows, nil)] }
+            return windows.map { (granularity, rows, $0) }
         }
     }
 }

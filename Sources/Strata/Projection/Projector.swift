@@ -56,6 +56,7 @@ enum Projector {
         }
         // Fold: first row of each (projection series, start, field) is copied, later ones merged in.
         var slots: [ProjectionSlot: Int32] = [:]
+        slots.reserveCapacity(base.count)
         var accumulators: [FieldAggregate] = []
         var slotKeys: [ProjectionSlot] = []
         var scratch = [Centroid(mean: 0, weight: 1)]
@@ -66,10 +67,18 @@ enum Projector {
                 guard projectionID >= 0 else { continue }
                 let slot = ProjectionSlot(series: UInt32(projectionID), field: fieldIDs[Int(base.fields[i])], start: base.starts[i])
                 if let existing = slots[slot] {
-                    base.merge(row: i, into: &accumulators[Int(existing)], scratch: &scratch)
+                    accumulators.withUnsafeMutableBufferPointer { accumulators in
+                        // A one-value row's digest is built only once a second row merges into it.
+                        let a = Int(existing)
+                        if accumulators[a].count == 1 && accumulators[a].digest.count == 0 {
+                            accumulators[a].digest = RowColumns.singleValueDigest(accumulators[a].min)
+                        }
+                        base.merge(row: i, into: &accumulators[a], scratch: &scratch)
+                    }
                 } else {
                     slots[slot] = Int32(accumulators.count)
-                    accumulators.append(base.aggregate(at: i))
+                    accumulators.append(FieldAggregate(count: base.counts[i], sum: base.sums[i], min: base.mins[i], max: base.maxes[i],
+                                                       digest: base.digests[i]))
                     slotKeys.append(slot)
                 }
             }

@@ -22,14 +22,17 @@ enum SegmentWriter {
     }
 
     /// Encodes field rows (at least one) in segment order, as ``RowColumns/merged(rebucketTo:)`` leaves
-    /// them, as a segment of `granularity`. Rows counting no value are left out (their series and field
-    /// names are still listed).
-    static func encode(_ rows: RowColumns, granularity: Granularity) -> (bytes: [UInt8], summary: Summary) {
-        precondition(!rows.isEmpty, "a segment holds at least one row")
+    /// them, as a segment of `granularity`; with `indices`, only those rows (ascending, as
+    /// ``RowColumns/windows(_:)`` gives them). Rows counting no value are left out (their series and
+    /// field names are still listed).
+    static func encode(_ rows: RowColumns, only indices: [Int32]? = nil, granularity: Granularity) -> (bytes: [UInt8], summary: Summary) {
+        let n = indices?.count ?? rows.count
+        precondition(n > 0, "a segment holds at least one row")
         assert(rows.isCanonical, "rows not in segment order")
+        @inline(__always) func row(_ k: Int) -> Int { indices.map { Int($0[k]) } ?? k }
         // Dense segment ids: series and fields in the order of their (ascending) ids among the rows.
         var fieldID = [UInt32](repeating: UInt32.max, count: rows.fieldNames.count)
-        for field in rows.fields where field != RowColumns.noField { fieldID[Int(field)] = 0 }
+        for k in 0..<n where rows.fields[row(k)] != RowColumns.noField { fieldID[Int(rows.fields[row(k)])] = 0 }
         var fieldNames: [[UInt8]] = []
         for id in fieldID.indices where fieldID[id] == 0 {
             fieldID[id] = UInt32(fieldNames.count)
@@ -37,18 +40,19 @@ enum SegmentWriter {
         }
         var flat = FlatRows(rows)
         var seriesEntries: [(id: UInt32, firstRow: Int, rowCount: Int, minStart: Int64, maxStart: Int64)] = []
-        var i = 0
-        while i < rows.count {
-            let series = rows.series[i]
+        var k = 0
+        while k < n {
+            let series = rows.series[row(k)]
             let first = flat.count
-            let minStart = rows.starts[i]
+            let minStart = rows.starts[row(k)]
             var maxStart = minStart
-            while i < rows.count && rows.series[i] == series {
+            while k < n && rows.series[row(k)] == series {
+                let i = row(k)
                 maxStart = rows.starts[i]
                 if rows.fields[i] != RowColumns.noField && rows.counts[i] > 0 {
                     flat.append(row: i, series: UInt32(seriesEntries.count), field: fieldID[Int(rows.fields[i])])
                 }
-                i += 1
+                k += 1
             }
             seriesEntries.append((series, first, flat.count - first, minStart, maxStart))
         }
