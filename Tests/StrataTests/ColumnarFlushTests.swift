@@ -140,4 +140,47 @@ struct ColumnarFlushTests {
         #expect(encoded.bytes == ReferenceSegmentWriter.encode(rows, granularity: .minute))
         #expect(encoded.summary == SegmentWriter.Summary(minStart: 0, maxStart: 120, seriesCount: 3, rowCount: 3, byteCount: encoded.bytes.count))
     }
+
+    @Test("rollups and merges read segment columns and write byte-identical segments to the row path")
+    func compactionMatchesTheRowPath() throws {
+        var head = Head(limits: HeadLimits())
+        Self.apply(Self.firstHeadText(), to: &head)
+        let first = head.drainBuckets(before: Self.start + 7_200)
+        Self.apply(Self.secondHeadText(), to: &head)
+        let second = head.drainBuckets(before: Int64.max)
+        // Two flushes' worth of 1m segments (the second overlaps the first: late rows).
+        let segments = try [first, second].flatMap { set in
+            try Engine.flushSegments(set.columns(), projections: Projection.httpRequestDefaults, rolledUpBefore: { _ in Int64.min })
+                .enumerated().map { index, output in
+                    let bytes = SegmentWriter.encode(output.rows, only: output.indices, granularity: output.granularity).bytes
+                    return try SegmentReader(path: "s\(index).seg", storage: ByteStorage(copying: bytes))
+                }
+        }
+        #expect(segments.count == 7)
+
+        // Rollup of one hour, 1m → 5m.
+        let window = (Self.start + 1_800)..<(Self.start + 5_400)
+        var merger = RowMerger(rebucketTo: .fiveMinutes)
+        var referenceRowsRead = 0
+        for segment in segments {
+            let rows = try segment.rows(in: window)
+            referenceRowsRead += rows.count
+            merger.add(contentsOf: rows)
+        }
+        var columns = RowColumns()
+        var rowsRead = 0
+        for segment in segments { rowsRead += try columns.append(segment, in: window) }
+        #expect(rowsRead == referenceRowsRead)
+        #expect(rowsRead == 25_005)
+        let rolled = SegmentWriter.encode(columns.merged(rebucketTo: .fiveMinutes), granularity: .fiveMinutes)
+        #expect(rolled.bytes == ReferenceSegmentWriter.encode(merger.result(), granularity: .fiveMinutes))
+        #expect(rolled.summary.minStart == Self.start + 1_740 && rolled.summary.maxStart == Self.start + 5_340)
+
+        // Merge of every segment, whole.
+        var all = RowMerger()
+        for segment in segments { all.add(contentsOf: try segment.allRows()) }
+        var allColumns = RowColumns()
+        for segment in segments { try allColumns.append(segment) }
+        #expect(SegmentWriter.encode(allColumns.merged(), granularity: .minute).bytes == ReferenceSegmentWriter.encode(all.result(), granularity: .minute))
+    }
 }

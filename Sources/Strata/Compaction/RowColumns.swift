@@ -413,3 +413,38 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+// MARK: - Reading segments
+
+extension RowColumns {
+    /// Appends the rows of `segment` whose bucket start lies in `range` (every row when nil), in file
+    /// order, straight from its decoded columns; returns how many bucket rows (runs of one series and
+    /// start) that was, the count ``SegmentReader/rows(in:)`` would have returned.
+    @discardableResult
+    mutating func append(_ segment: SegmentReader, in range: Range<Int64>? = nil) throws(CorruptionError) -> Int {
+        let fieldBase = UInt32(fieldNames.count)
+        for name in try segment.fieldNames() { addField(Array(name.utf8)) }
+        var seriesIDs = [Int32](repeating: -1, count: segment.seriesCount)
+        var bucketRows = 0
+        var lastSeries = UInt32.max, lastStart = Int64.min
+        for index in 0..<segment.rowGroupCount {
+            let entry = try segment.rowGroup(index)
+            if let range, entry.maxStart < range.lowerBound || entry.minStart >= range.upperBound { continue }
+            let group = try segment.decodeRowGroup(index)
+            reserveCapacity(count + group.rowCount)
+            for i in 0..<group.rowCount {
+                let start = group.starts[i]
+                if let range, !range.contains(start) { continue }
+                let local = Int(group.series[i])
+                if seriesIDs[local] < 0 { seriesIDs[local] = Int32(addSeries(try segment.seriesKeyBytes(local))) }
+                let id = UInt32(seriesIDs[local])
+                if id != lastSeries || start != lastStart { bucketRows += 1 }
+                lastSeries = id
+                lastStart = start
+                append(series: id, start: start, field: fieldBase + group.fields[i], count: group.counts[i], sum: group.sums[i],
+                       min: group.mins[i], max: group.maxes[i], digest: group.digests[i])
+            }
+        }
+        return bucketRows
+    }
+}
