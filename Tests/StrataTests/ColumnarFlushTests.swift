@@ -183,4 +183,32 @@ struct ColumnarFlushTests {
         for segment in segments { try allColumns.append(segment) }
         #expect(SegmentWriter.encode(allColumns.merged(), granularity: .minute).bytes == ReferenceSegmentWriter.encode(all.result(), granularity: .minute))
     }
+
+    @Test("projection keys built on key bytes equal Projection.key(for:)")
+    func projectionKeysMatchTheStringPath() throws {
+        let projections = Projection.httpRequestDefaults + [
+            // A derived tag named like a kept tag (the derived value wins) and tags listed out of order.
+            Projection(name: "odd", measurement: "http_request", tags: ["status", "a", "endpoint"],
+                       derived: [DerivedTag(name: "status", source: "status", rule: .statusClass)]),
+            Projection(name: "cpu", measurement: "cpu", tags: ["host"]),
+        ]
+        let keys = [
+            SeriesKey(measurement: "http_request", tags: [Tag(key: "endpoint", value: "/a"), Tag(key: "status", value: "503"), Tag(key: "key", value: "k1")]),
+            SeriesKey(measurement: "http_request", tags: [Tag(key: "status", value: "20"), Tag(key: "method", value: "GET")]),
+            SeriesKey(measurement: "http_request", tags: [Tag(key: "status", value: "2x0")]),
+            SeriesKey(measurement: "http_request", tags: []),
+            SeriesKey(measurement: "http_request", tags: [Tag(key: Projection.tagKey, value: "total")]),
+            SeriesKey(measurement: "http_request", tags: [Tag(key: "endpoint", value: "/é"), Tag(key: "status", value: "404")]),
+            SeriesKey(measurement: "cpu", tags: [Tag(key: "host", value: String(repeating: "h", count: 200))]),
+            SeriesKey(measurement: "mem", tags: [Tag(key: "host", value: "a")]),
+        ]
+        let builder = ProjectionKeys(projections)
+        for key in keys {
+            let expected = projections.map { $0.key(for: key)?.canonicalBytes }
+            #expect(builder.keys(for: key.canonicalBytes) == expected, "\(key)")
+        }
+        let first = builder.keys(for: keys[0].canonicalBytes)
+        #expect(try SeriesKey(canonical: first[5]!).description == "http_request,__projection=odd,endpoint=/a,status=5xx")
+        #expect(first[6] == nil)
+    }
 }

@@ -31,11 +31,10 @@ enum Projector {
         var seriesProjections = [Int32](repeating: -1, count: base.seriesCount * projections.count)
         var used = [Bool](repeating: false, count: base.seriesCount)
         for id in base.series { used[Int(id)] = true }
+        let keyBuilder = ProjectionKeys(projections)
         for id in 0..<base.seriesCount where used[id] {
-            guard let key = try? SeriesKey(canonical: base.key(UInt32(id))) else { continue }
-            for (p, projection) in projections.enumerated() {
-                guard let projected = projection.key(for: key) else { continue }
-                let bytes = projected.canonicalBytes
+            for (p, projected) in keyBuilder.keys(for: base.key(UInt32(id))).enumerated() {
+                guard let bytes = projected else { continue }
                 let projectionID: UInt32
                 if let existing = projectionIDs[bytes] {
                     projectionID = existing
