@@ -28,7 +28,11 @@ struct RowColumns: Sendable {
     private(set) var sums: [Double] = []
     private(set) var mins: [Double] = []
     private(set) var maxes: [Double] = []
-    private(set) var digests: [TDigest] = []
+    /// Digests are stored apart, only for rows that have one (`digestSlots[i]` indexes
+    /// `storedDigests`, -1: none): most rows hold one value and need none, and a column of digests
+    /// would retain and release every row's digest at every copy.
+    private(set) var digestSlots: [Int32] = []
+    private(set) var storedDigests: [TDigest] = []
 
     /// Field id of a row that only records a bucket (a ``BucketRow`` without fields): it names the
     /// series and start in the segment's series entry but stores no field row.
@@ -73,7 +77,7 @@ struct RowColumns: Sendable {
         sums.reserveCapacity(rows)
         mins.reserveCapacity(rows)
         maxes.reserveCapacity(rows)
-        digests.reserveCapacity(rows)
+        digestSlots.reserveCapacity(rows)
     }
 
     /// Appends one row.
@@ -86,14 +90,21 @@ struct RowColumns: Sendable {
         sums.append(sum)
         mins.append(min)
         maxes.append(max)
-        digests.append(digest)
+        // An empty default digest is what a missing one reads as (a placeholder of a one-value row,
+        // or the digest of an empty row).
+        if digest.count == 0 && digest.compression == TDigest.defaultCompression {
+            digestSlots.append(-1)
+        } else {
+            digestSlots.append(Int32(storedDigests.count))
+            storedDigests.append(digest)
+        }
     }
 
     /// Appends row `i` of `other`, whose series and field ids are already valid here.
     @inline(__always)
     private mutating func appendRow(_ other: RowColumns, _ i: Int, series id: UInt32, start: Int64, field: UInt32) {
         append(series: id, start: start, field: field, count: other.counts[i], sum: other.sums[i], min: other.mins[i],
-               max: other.maxes[i], digest: other.digests[i])
+               max: other.maxes[i], digest: other.storedDigest(at: i))
     }
 
     /// Appends every row of `other`, after this value's rows (its series and fields get new ids).
@@ -112,7 +123,9 @@ struct RowColumns: Sendable {
         sums.append(contentsOf: other.sums)
         mins.append(contentsOf: other.mins)
         maxes.append(contentsOf: other.maxes)
-        digests.append(contentsOf: other.digests)
+        let digestBase = Int32(storedDigests.count)
+        digestSlots.append(contentsOf: other.digestSlots.map { $0 < 0 ? $0 : $0 + digestBase })
+        storedDigests.append(contentsOf: other.storedDigests)
     }
 
     /// The rows accepted by `include` (by index), in order, with the same series and field tables.
@@ -139,8 +152,16 @@ struct RowColumns: Sendable {
     /// Row `i`'s digest (the one-value digest of its value when it holds a placeholder; the value is
     /// read from `min`, which keeps the sign of -0.0 where the sum does not).
     func digest(at i: Int) -> TDigest {
-        if counts[i] == 1 && digests[i].count == 0 { return Self.singleValueDigest(mins[i]) }
-        return digests[i]
+        let slot = digestSlots[i]
+        if slot >= 0 { return storedDigests[Int(slot)] }
+        return counts[i] == 1 ? Self.singleValueDigest(mins[i]) : TDigest()
+    }
+
+    /// Row `i`'s digest as stored: an empty digest when the row holds a placeholder.
+    @inline(__always)
+    func storedDigest(at i: Int) -> TDigest {
+        let slot = digestSlots[i]
+        return slot >= 0 ? storedDigests[Int(slot)] : TDigest()
     }
 
     /// Row `i`'s aggregate.
@@ -153,7 +174,7 @@ struct RowColumns: Sendable {
     @inline(__always)
     func merge(row i: Int, into acc: inout FieldAggregate, scratch: inout [Centroid]) {
         guard counts[i] > 0 else { return }
-        if counts[i] == 1 && digests[i].count == 0 && acc.digest.count > 0 {
+        if counts[i] == 1 && digestSlots[i] < 0 && acc.digest.count > 0 {
             acc.count += 1
             acc.sum += sums[i]
             if mins[i] < acc.min { acc.min = mins[i] }

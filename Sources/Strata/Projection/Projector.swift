@@ -77,7 +77,7 @@ enum Projector {
                 } else {
                     slots[slot] = Int32(accumulators.count)
                     accumulators.append(FieldAggregate(count: base.counts[i], sum: base.sums[i], min: base.mins[i], max: base.maxes[i],
-                                                       digest: base.digests[i]))
+                                                       digest: base.storedDigest(at: i)))
                     slotKeys.append(slot)
                 }
             }

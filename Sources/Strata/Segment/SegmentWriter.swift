@@ -335,7 +335,7 @@ private struct FlatRows {
         case .max:
             for i in range where source.counts[Int(rows[i])] > 1 { DecimalValue.write(source.maxes[Int(rows[i])], to: &writer) }
         case .digest:
-            for i in range where source.counts[Int(rows[i])] > 1 { source.digests[Int(rows[i])].encodeBody(into: &writer) }
+            for i in range where source.counts[Int(rows[i])] > 1 { source.digest(at: Int(rows[i])).encodeBody(into: &writer) }
         }
         return writer.bytes
     }
