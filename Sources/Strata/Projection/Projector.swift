@@ -54,10 +54,8 @@ enum Projector {
             return id
         }
         // Fold: first row of each (projection series, start, field) is copied, later ones merged in.
-        var slots: [ProjectionSlot: Int32] = [:]
-        slots.reserveCapacity(base.count)
+        var slots = SlotTable(capacity: base.count)
         var accumulators: [FieldAggregate] = []
-        var slotKeys: [ProjectionSlot] = []
         var scratch = [Centroid(mean: 0, weight: 1)]
         for i in 0..<base.count where base.fields[i] != RowColumns.noField {
             let seriesBase = Int(base.series[i]) * projections.count
@@ -65,7 +63,9 @@ enum Projector {
                 let projectionID = seriesProjections[seriesBase + p]
                 guard projectionID >= 0 else { continue }
                 let slot = ProjectionSlot(series: UInt32(projectionID), field: fieldIDs[Int(base.fields[i])], start: base.starts[i])
-                if let existing = slots[slot] {
+                let found = slots.findOrInsert(slot)
+                if !found.inserted {
+                    let existing = found.index
                     accumulators.withUnsafeMutableBufferPointer { accumulators in
                         // A one-value row's digest is built only once a second row merges into it.
                         let a = Int(existing)
@@ -75,15 +75,13 @@ enum Projector {
                         base.merge(row: i, into: &accumulators[a], scratch: &scratch)
                     }
                 } else {
-                    slots[slot] = Int32(accumulators.count)
                     accumulators.append(FieldAggregate(count: base.counts[i], sum: base.sums[i], min: base.mins[i], max: base.maxes[i],
                                                        digest: base.storedDigest(at: i)))
-                    slotKeys.append(slot)
                 }
             }
         }
         result.reserveCapacity(accumulators.count)
-        for (slot, a) in zip(slotKeys, accumulators) {
+        for (slot, a) in zip(slots.keys, accumulators) {
             result.append(series: slot.series, start: slot.start, field: slot.field, count: a.count, sum: a.sum, min: a.min, max: a.max, digest: a.digest)
         }
         return result.merged()
@@ -104,4 +102,55 @@ private struct ProjectionSlot: Hashable {
     var series: UInt32
     var field: UInt32
     var start: Int64
+}
+
+/// Open-addressing table from projection slots to their index in insertion order (a Swift
+/// `Dictionary` hashes each key with SipHash, which was a tenth of a flush).
+private struct SlotTable {
+    /// The keys, in insertion order (index = value).
+    private(set) var keys: [ProjectionSlot] = []
+    /// `index + 1` of the key in each slot; 0: empty.
+    private var table: [Int32]
+    private var mask: Int
+
+    init(capacity: Int) {
+        var size = 1024
+        while size < capacity * 2 { size <<= 1 }
+        table = [Int32](repeating: 0, count: size)
+        mask = size - 1
+    }
+
+    @inline(__always)
+    private static func hash(_ slot: ProjectionSlot) -> Int {
+        var h = (UInt64(slot.series) << 32 | UInt64(slot.field)) &* 0x9E37_79B9_7F4A_7C15
+        h ^= UInt64(bitPattern: slot.start) &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= h >> 29
+        return Int(truncatingIfNeeded: h)
+    }
+
+    /// The index of `slot`, inserted (with the next index) when new.
+    @inline(__always)
+    mutating func findOrInsert(_ slot: ProjectionSlot) -> (index: Int, inserted: Bool) {
+        var position = Self.hash(slot) & mask
+        while true {
+            let entry = table[position]
+            if entry == 0 { break }
+            if keys[Int(entry - 1)] == slot { return (Int(entry - 1), false) }
+            position = (position + 1) & mask
+        }
+        keys.append(slot)
+        table[position] = Int32(keys.count)
+        if keys.count * 2 > table.count { grow() }
+        return (keys.count - 1, true)
+    }
+
+    private mutating func grow() {
+        table = [Int32](repeating: 0, count: table.count * 2)
+        mask = table.count - 1
+        for (index, key) in keys.enumerated() {
+            var position = Self.hash(key) & mask
+            while table[position] != 0 { position = (position + 1) & mask }
+            table[position] = Int32(index + 1)
+        }
+    }
 }
