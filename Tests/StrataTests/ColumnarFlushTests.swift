@@ -40,17 +40,17 @@ struct ColumnarFlushTests {
         precondition(rejected.isEmpty, "\(rejected)")
     }
 
-    /// Three hours of the API workload (20,000 requests), plus a series with 2,000 values in one
+    /// Three hours of the API workload (4,000 requests), plus a series with 600 values in one
     /// minute (a lossy digest), signed zeros and a non-default field.
     static func firstHeadText() -> String {
         var options = APIWorkload.Options()
         options.startNanoseconds = start * 1_000_000_000
-        options.spacingNanoseconds = 3 * 3_600 * 1_000_000_000 / 20_000
+        options.spacingNanoseconds = 3 * 3_600 * 1_000_000_000 / 4_000
         var workload = APIWorkload(options)
         var bytes: [UInt8] = []
-        workload.appendLines(20_000, to: &bytes)
+        workload.appendLines(4_000, to: &bytes)
         var text = String(decoding: bytes, as: UTF8.self)
-        for i in 0..<2_000 {
+        for i in 0..<600 {
             text += "http_request,endpoint=/hot,method=GET,key=key-1,status=200 duration_ms=\(Double(i % 997) * 1.37 + 0.01) \((start + 600 + Int64(i % 60)) * 1_000_000_000)\n"
         }
         text += "http_request,endpoint=/zero,method=GET,key=key-2,status=503 duration_ms=-0.0 \((start + 60) * 1_000_000_000)\n"
@@ -65,11 +65,11 @@ struct ColumnarFlushTests {
     static func secondHeadText() -> String {
         var options = APIWorkload.Options()
         options.startNanoseconds = (start + 1_800) * 1_000_000_000
-        options.spacingNanoseconds = 3 * 3_600 * 1_000_000_000 / 5_000
+        options.spacingNanoseconds = 3 * 3_600 * 1_000_000_000 / 1_000
         options.seed = 7
         var workload = APIWorkload(options)
         var bytes: [UInt8] = []
-        workload.appendLines(5_000, to: &bytes)
+        workload.appendLines(1_000, to: &bytes)
         var text = String(decoding: bytes, as: UTF8.self)
         text += "http_request,endpoint=/zero,method=GET,key=key-2,status=503 duration_ms=-0.0 \((start + 60) * 1_000_000_000)\n"
         for i in 0..<300 {
@@ -112,10 +112,11 @@ struct ColumnarFlushTests {
         let reader = try SegmentReader(path: "mem.seg", storage: ByteStorage(copying: columnar[0].1.bytes))
         let hot = try reader.allRows().filter { $0.series.value(of: "endpoint") == "/hot" && $0.start == Self.start + 600 }
         // The base series and its endpoint_method and endpoint_status_class projections, each with the
-        // 2,000 values of the first drain and the 300 of the second.
+        // 600 values of the first drain and the 300 of the second (kept small: these tests run in debug
+        // builds, and long synchronous tests starve the suite's async server tests on a 2-core machine).
         #expect(hot.map { $0.series.value(of: Projection.tagKey) ?? "base" } == ["base", "endpoint_method", "endpoint_status_class"])
-        #expect(hot.map { $0.aggregate("duration_ms")!.count } == [2_300, 2_300, 2_300])
-        #expect(hot.map { $0.aggregate("duration_ms")!.max } == Array(repeating: 996 * 1.37 + 0.01, count: 3))
+        #expect(hot.map { $0.aggregate("duration_ms")!.count } == [900, 900, 900])
+        #expect(hot.map { $0.aggregate("duration_ms")!.max } == Array(repeating: 299 * 3.1, count: 3))
     }
 
     @Test("encoding bucket rows goes through the columnar writer and matches the row encoder")
@@ -171,7 +172,7 @@ struct ColumnarFlushTests {
         var rowsRead = 0
         for segment in segments { rowsRead += try columns.append(segment, in: window) }
         #expect(rowsRead == referenceRowsRead)
-        #expect(rowsRead == 25_005)
+        #expect(rowsRead == 6_738)
         let rolled = SegmentWriter.encode(columns.merged(rebucketTo: .fiveMinutes), granularity: .fiveMinutes)
         #expect(rolled.bytes == ReferenceSegmentWriter.encode(merger.result(), granularity: .fiveMinutes))
         #expect(rolled.summary.minStart == Self.start + 1_740 && rolled.summary.maxStart == Self.start + 5_340)
