@@ -2,7 +2,8 @@
 # Sustained TCP ingest of `strata serve`, end to end: a release server on loopback with a temporary
 # data directory, `strata-loadgen` (release) sending the realistic API workload over C connections as
 # fast as the server takes it, then polling /metrics until every line is stored. Prints lines/s until
-# stored, server CPU seconds and peak RSS (from /proc).
+# stored, server CPU seconds and peak RSS (from /proc); then stops the server and reports the CPU its
+# final flush took and the totals for the whole run.
 #
 # Usage: Benchmarks/tcp-ingest.sh [LINES (3000000)] [CONNECTIONS (4)] [WAL_SYNC (every-write)] [BACKFILL_DAYS (0.02)]
 set -euo pipefail
@@ -44,4 +45,18 @@ peak=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status")
 awk -v n="$lines" -v s="$start" -v e="$end" -v c0="$cpu_before" -v c1="$cpu_after" -v p="$peak" -v w="$wal_sync" -v k="$connections" 'BEGIN {
     t = e - s
     printf "tcp ingest: %d lines over %d connections, wal-sync %s: %.2f s = %d lines/s until stored; server CPU %.2f s (%.2f cores); peak RSS %d MiB\n", n, k, w, t, n / t, c1 - c0, (c1 - c0) / t, p
+}'
+# Then stop the server, which flushes the whole head (the segment writes ingest left behind), and
+# report the CPU that took and the peak RSS over the whole run.
+kill "$server"
+cpu_last=$cpu_after
+peak_all=$peak
+while kill -0 "$server" 2>/dev/null; do
+    c=$(cpu 2>/dev/null || true); [ -n "$c" ] && cpu_last=$c
+    p=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null || true); [ -n "$p" ] && peak_all=$p
+    sleep 0.1
+done
+stop=$(date +%s.%N)
+awk -v e="$end" -v f="$stop" -v c0="$cpu_before" -v c1="$cpu_after" -v c2="$cpu_last" -v p="$peak_all" 'BEGIN {
+    printf "then shutdown (final flush): %.2f s, %.2f CPU s; server CPU for the whole run %.2f s; peak RSS %d MiB\n", f - e, c2 - c1, c2 - c0, p
 }'

@@ -114,16 +114,12 @@ extension Engine {
                 }
             }
             let target = from.coarser!
-            var merger = RowMerger(rebucketTo: target)
-            for source in sources {
-                let rows = try reader(for: source).rows(in: window)
-                report.rowsRead += rows.count
-                merger.add(contentsOf: rows)
-            }
+            // Columns straight from the sources' row groups, merged and re-bucketed without row objects.
+            var rows = RowColumns()
+            for source in sources { report.rowsRead += try rows.append(reader(for: source), in: window) }
             var written: [WrittenSegment] = []
-            if !merger.isEmpty {
-                let rows = merger.result()
-                written.append(try writeSegment(rows, granularity: target, sequence: reserveSequences(1)[0]))
+            if !rows.isEmpty {
+                written.append(try writeSegment(rows.merged(rebucketTo: target), granularity: target, sequence: reserveSequences(1)[0]))
             }
             try configuration.faultInjector?(.compactionAfterSegmentsWritten)
             try commit(adding: written) { $0.setRolledUp(before: window.upperBound, for: from) }
@@ -132,18 +128,16 @@ extension Engine {
             report.bytesWritten += written.reduce(0) { $0 + Int($1.entry.byteCount) }
             logger.debug("rolled up", metadata: ["from": "\(from)", "window": "\(window)", "sources": "\(sources.count)"])
         case let .merge(granularity, sources):
-            let width = CompactionPlanner.mergeWindow(granularity)
-            var byWindow: [Int64: RowMerger] = [:]
-            for source in sources {
-                let rows = try reader(for: source).allRows()
-                report.rowsRead += rows.count
-                for row in rows { byWindow[CompactionPlanner.floor(row.start, width), default: RowMerger()].add(row) }
-            }
-            let windows = byWindow.keys.sorted()
+            var rows = RowColumns()
+            for source in sources { report.rowsRead += try rows.append(reader(for: source)) }
+            // One segment per merge window, as a flush writes them.
+            let merged = rows.merged()
+            var windows: [[Int32]?] = []
+            if !merged.isEmpty { windows = merged.windows(CompactionPlanner.mergeWindow(granularity)).map { $0.map { Optional($0) } } ?? [nil] }
             let sequences = reserveSequences(windows.count)
             var written: [WrittenSegment] = []
             for (index, window) in windows.enumerated() {
-                written.append(try writeSegment(byWindow[window]!.result(), granularity: granularity, sequence: sequences[index]))
+                written.append(try writeSegment(merged, only: window, granularity: granularity, sequence: sequences[index]))
             }
             try configuration.faultInjector?(.compactionAfterSegmentsWritten)
             try commit(adding: written, removing: sources)

@@ -46,31 +46,18 @@ extension Engine {
             return (state.drained, state.flushing, state.pendingFlushMarks, state.manifest)
         }
         guard let taken else { return FlushResult(segment: nil, bucketRows: 0, bytes: 0) }
-        let cut = (rows: taken.converted + taken.drained.flatMap { $0.rows() }, marks: taken.marks, manifest: taken.manifest)
         let started = SystemClock.monotonicNanoseconds()
+        // Field rows in columns, straight from the drained buckets (no per-row objects).
+        var base = taken.converted.isEmpty ? RowColumns() : RowColumns(taken.converted)
+        for set in taken.drained { base.append(set.columns()) }
+        let bucketRows = taken.converted.count + taken.drained.reduce(0) { $0 + $1.count }
+        let cut = (marks: taken.marks, manifest: taken.manifest)
 
-        // The 1m segment (base rows plus their projection rows), plus deltas for windows already rolled up.
-        let rows = cut.rows + Projector.rows(cut.rows, configuration.projections)
-        var outputs: [(Granularity, [BucketRow])] = [(.minute, rows)]
-        for from in [Granularity.minute, .fiveMinutes, .hour] {
-            let rolled = cut.manifest.rolledUp(before: from)
-            let late = rows.filter { $0.start < rolled }
-            guard !late.isEmpty else { continue }
-            var merger = RowMerger(rebucketTo: from.coarser!)
-            merger.add(contentsOf: late)
-            outputs.append((from.coarser!, merger.result()))
-        }
-        // One segment per merge window (1m: hour, 5m: day, …): a backfill that drains a day of minutes
-        // at once writes 24 hour files, so rollups and merges later read only the window they work on.
-        outputs = outputs.flatMap { granularity, rows in
-            let width = CompactionPlanner.mergeWindow(granularity)
-            let byWindow = Dictionary(grouping: rows) { CompactionPlanner.floor($0.start, width) }
-            return byWindow.keys.sorted().map { (granularity, byWindow[$0]!) }
-        }
+        let outputs = Self.flushSegments(base, projections: configuration.projections, rolledUpBefore: cut.manifest.rolledUp(before:))
         let sequences = reserveSequences(outputs.count)
         var written: [WrittenSegment] = []
         for (index, output) in outputs.enumerated() {
-            written.append(try writeSegment(output.1, granularity: output.0, sequence: sequences[index]))
+            written.append(try writeSegment(output.rows, only: output.indices, granularity: output.granularity, sequence: sequences[index]))
         }
         var oldestInUse: UInt64 = 0
         try commit(adding: written, { manifest in
@@ -89,8 +76,31 @@ extension Engine {
         let bytes = written.reduce(0) { $0 + Int($1.entry.byteCount) }
         let elapsed = Double(SystemClock.monotonicNanoseconds() - started) / 1e6
         logger.info("flushed head", metadata: [
-            "segments": "\(written.map(\.entry.relativePath))", "rows": "\(cut.rows.count)", "bytes": "\(bytes)", "ms": "\(elapsed)",
+            "segments": "\(written.map(\.entry.relativePath))", "rows": "\(bucketRows)", "bytes": "\(bytes)", "ms": "\(elapsed)",
         ])
-        return FlushResult(segment: written.first?.entry.relativePath, bucketRows: cut.rows.count, bytes: bytes)
+        return FlushResult(segment: written.first?.entry.relativePath, bucketRows: bucketRows, bytes: bytes)
+    }
+
+    /// The segments a flush writes for base field rows `base` (drained buckets, in drain order): the
+    /// 1m segment (base rows plus their projection rows), plus deltas of each coarser granularity for
+    /// rows of windows already rolled up (`rolledUpBefore(g)`: where `g`'s rollup has reached), each
+    /// split into one segment per merge window, in segment order.
+    static func flushSegments(_ base: RowColumns, projections: [Projection],
+                              rolledUpBefore: (Granularity) -> Int64) -> [(granularity: Granularity, rows: RowColumns, indices: [Int32]?)] {
+        var rows = base
+        rows.append(Projector.columns(base, projections))
+        var outputs: [(granularity: Granularity, rows: RowColumns)] = [(.minute, rows.merged())]
+        for from in [Granularity.minute, .fiveMinutes, .hour] {
+            let rolled = rolledUpBefore(from)
+            let late = rows.filter { rows.starts[$0] < rolled }
+            guard !late.isEmpty else { continue }
+            outputs.append((from.coarser!, late.merged(rebucketTo: from.coarser!)))
+        }
+        // One segment per merge window (1m: hour, 5m: day, …): a backfill that drains a day of minutes
+        // at once writes 24 hour files, so rollups and merges later read only the window they work on.
+        return outputs.flatMap { granularity, rows -> [(granularity: Granularity, rows: RowColumns, indices: [Int32]?)] in
+            guard let windows = rows.windows(CompactionPlanner.mergeWindow(granularity)) else { return [(granularity, rows, nil)] }
+            return windows.map { (granularity, rows, $0) }
+        }
     }
 }

@@ -21,7 +21,14 @@ extension Engine {
     /// Encodes `rows` as a segment of `granularity` and writes it crash-safely (tmp, fsync, rename, fsync
     /// the directory). The segment is not live until a manifest lists it.
     func writeSegment(_ rows: [BucketRow], granularity: Granularity, sequence: UInt64) throws -> WrittenSegment {
-        let (bytes, summary) = SegmentWriter.encode(rows, granularity: granularity)
+        try writeSegment(RowColumns(rows).merged(), granularity: granularity, sequence: sequence)
+    }
+
+    /// Encodes field rows in segment order (``RowColumns/merged(rebucketTo:)``), or rows `indices` of
+    /// them, as a segment of `granularity` and writes it crash-safely, like
+    /// ``writeSegment(_:granularity:sequence:)``.
+    func writeSegment(_ rows: RowColumns, only indices: [Int32]? = nil, granularity: Granularity, sequence: UInt64) throws -> WrittenSegment {
+        let (bytes, summary) = SegmentWriter.encode(rows, only: indices, granularity: granularity)
         let relative = granularity.name + "/" + SegmentLayout.name(sequence)
         let path = directory + "/" + relative
         let temporary = try FileSystem.writeTemporary(bytes, for: path)

@@ -89,6 +89,47 @@ struct HeadBucketSet: Sendable {
     /// Number of buckets.
     var count: Int { buckets.count }
 
+    /// The buckets as field rows in columns, in bucket order and each bucket's fields in chain order,
+    /// digests compressed; a single-value field gets a placeholder digest (see ``RowColumns``), so
+    /// nothing is allocated per row. Series and field ids are dense in order of first use.
+    func columns() -> RowColumns {
+        var result = RowColumns()
+        result.reserveCapacity(buckets.count * 3)
+        var seriesIDs: [UInt32: UInt32] = [:]
+        var fieldIDs: [UInt32: UInt32] = [:]
+        summaries.withUnsafeBufferPointer { summaries in
+            for bucket in buckets {
+                let seriesID: UInt32
+                if let existing = seriesIDs[bucket.series] {
+                    seriesID = existing
+                } else {
+                    seriesID = result.addSeries(series.key(bucket.series))
+                    seriesIDs[bucket.series] = seriesID
+                }
+                var index = bucket.firstState
+                while index >= 0 {
+                    let summary = summaries[Int(index)]
+                    let fieldID: UInt32
+                    if let existing = fieldIDs[summary.field] {
+                        fieldID = existing
+                    } else {
+                        fieldID = result.addField(fieldNames.key(summary.field))
+                        fieldIDs[summary.field] = fieldID
+                    }
+                    var digest = TDigest()
+                    if summary.count > 1 {
+                        digest = digests[Int(index)]
+                        digest.compress()
+                    }
+                    result.append(series: seriesID, start: bucket.minute, field: fieldID, count: summary.count, sum: summary.sum,
+                                  min: summary.min, max: summary.max, digest: digest)
+                    index = summary.next
+                }
+            }
+        }
+        return result
+    }
+
     /// The buckets as rows, digests compressed.
     func rows() -> [BucketRow] {
         var keys: [UInt32: SeriesKey] = [:]

@@ -18,28 +18,43 @@ enum SegmentWriter {
     /// Encodes `rows` (at least one) as a segment of `granularity`.
     static func encode(_ rows: [BucketRow], granularity: Granularity) -> (bytes: [UInt8], summary: Summary) {
         precondition(!rows.isEmpty, "a segment holds at least one row")
-        // Merge duplicate (series, start) rows, group by series in key order.
-        var merger = RowMerger()
-        merger.add(contentsOf: rows)
-        let grouped = merger.grouped()
-        var fieldNameSet = Set<String>()
-        for row in rows { for field in row.fields { fieldNameSet.insert(field.name) } }
-        let fieldNames = fieldNameSet.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        let fieldIndex = Dictionary(uniqueKeysWithValues: fieldNames.enumerated().map { ($1, UInt32($0)) })
+        return encode(RowColumns(rows).merged(), granularity: granularity)
+    }
 
-        // Flatten into (series, start, field) rows.
-        var flat = FlatRows()
-        var seriesEntries: [(key: [UInt8], firstRow: Int, rowCount: Int, minStart: Int64, maxStart: Int64)] = []
-        for (seriesID, (key, buckets)) in grouped.enumerated() {
-            let canonical = key.canonicalBytes
+    /// Encodes field rows (at least one) in segment order, as ``RowColumns/merged(rebucketTo:)`` leaves
+    /// them, as a segment of `granularity`; with `indices`, only those rows (ascending, as
+    /// ``RowColumns/windows(_:)`` gives them). Rows counting no value are left out (their series and
+    /// field names are still listed).
+    static func encode(_ rows: RowColumns, only indices: [Int32]? = nil, granularity: Granularity) -> (bytes: [UInt8], summary: Summary) {
+        let n = indices?.count ?? rows.count
+        precondition(n > 0, "a segment holds at least one row")
+        assert(rows.isCanonical, "rows not in segment order")
+        @inline(__always) func row(_ k: Int) -> Int { indices.map { Int($0[k]) } ?? k }
+        // Dense segment ids: series and fields in the order of their (ascending) ids among the rows.
+        var fieldID = [UInt32](repeating: UInt32.max, count: rows.fieldNames.count)
+        for k in 0..<n where rows.fields[row(k)] != RowColumns.noField { fieldID[Int(rows.fields[row(k)])] = 0 }
+        var fieldNames: [[UInt8]] = []
+        for id in fieldID.indices where fieldID[id] == 0 {
+            fieldID[id] = UInt32(fieldNames.count)
+            fieldNames.append(rows.fieldNames[id])
+        }
+        var flat = FlatRows(rows)
+        var seriesEntries: [(id: UInt32, firstRow: Int, rowCount: Int, minStart: Int64, maxStart: Int64)] = []
+        var k = 0
+        while k < n {
+            let series = rows.series[row(k)]
             let first = flat.count
-            for bucket in buckets {
-                let ordered = bucket.fields.sorted { fieldIndex[$0.name]! < fieldIndex[$1.name]! }
-                for field in ordered where field.aggregate.count > 0 {
-                    flat.append(series: UInt32(seriesID), start: bucket.start, field: fieldIndex[field.name]!, field.aggregate)
+            let minStart = rows.starts[row(k)]
+            var maxStart = minStart
+            while k < n && rows.series[row(k)] == series {
+                let i = row(k)
+                maxStart = rows.starts[i]
+                if rows.fields[i] != RowColumns.noField && rows.counts[i] > 0 {
+                    flat.append(row: i, series: UInt32(seriesEntries.count), field: fieldID[Int(rows.fields[i])])
                 }
+                k += 1
             }
-            seriesEntries.append((canonical, first, flat.count - first, buckets.first!.start, buckets.last!.start))
+            seriesEntries.append((series, first, flat.count - first, minStart, maxStart))
         }
 
         var writer = ByteWriter(capacity: 1 << 16)
@@ -59,8 +74,13 @@ enum SegmentWriter {
                 writeColumnBlock(&writer, raw)
                 blocks.append((UInt64(offset), UInt32(writer.count - offset)))
             }
-            let starts = flat.starts[rowStart..<rowEnd]
-            groups.append((rowStart, rowEnd - rowStart, starts.min()!, starts.max()!, blocks))
+            var groupMin = Int64.max, groupMax = Int64.min
+            for k in rowStart..<rowEnd {
+                let start = rows.starts[Int(flat.rows[k])]
+                groupMin = min(groupMin, start)
+                groupMax = max(groupMax, start)
+            }
+            groups.append((rowStart, rowEnd - rowStart, groupMin, groupMax, blocks))
             rowStart = rowEnd
         }
 
@@ -68,7 +88,7 @@ enum SegmentWriter {
         let fieldsOffset = writer.count
         writeSection(&writer) { section in
             section.writeUInt32(UInt32(fieldNames.count))
-            for name in fieldNames { section.writeLengthPrefixed(Array(name.utf8)) }
+            for name in fieldNames { section.writeLengthPrefixed(name) }
         }
         let seriesOffset = writer.count
         writeSection(&writer) { section in
@@ -80,7 +100,7 @@ enum SegmentWriter {
                 section.writeUInt32(UInt32(entry.firstRow))
                 section.writeUInt32(UInt32(entry.minStart - minStart))
                 section.writeUInt32(UInt32(entry.maxStart - minStart))
-                arena += entry.key
+                rows.withKey(entry.id) { arena.append(contentsOf: $0) }
             }
             section.writeUInt32(UInt32(arena.count))
             section.writeUInt32(UInt32(flat.count))
@@ -94,7 +114,7 @@ enum SegmentWriter {
             section.writeBytes(useLZ4 ? compressed : arena)
         }
         let postingsOffset = writer.count
-        writeSection(&writer) { section in encodePostings(grouped.map(\.key), into: &section) }
+        writeSection(&writer) { section in encodePostings(rows, seriesEntries.map(\.id), into: &section) }
         let rowGroupsOffset = writer.count
         writeSection(&writer) { section in
             section.writeUInt32(UInt32(groups.count))
@@ -168,21 +188,57 @@ enum SegmentWriter {
     }
 
     /// Postings: one entry per measurement (empty key) and per tag key=value, sorted by key then value,
-    /// each with a delta-encoded ascending list of series ids.
-    private static func encodePostings(_ keys: [SeriesKey], into section: inout ByteWriter) {
-        var lists: [PostingKey: [UInt32]] = [:]
-        for (id, key) in keys.enumerated() {
-            lists[PostingKey(key: [], value: Array(key.measurement.utf8)), default: []].append(UInt32(id))
-            for tag in key.tags {
-                lists[PostingKey(key: Array(tag.key.utf8), value: Array(tag.value.utf8)), default: []].append(UInt32(id))
+    /// each with a delta-encoded ascending list of series ids. `seriesIDs[i]` is the row id of segment
+    /// series `i`. Distinct measurements and tag pairs are interned by their bytes in the key arena, so
+    /// nothing is allocated per series.
+    private static func encodePostings(_ rows: RowColumns, _ seriesIDs: [UInt32], into section: inout ByteWriter) {
+        var measurements = ByteKeyTable(capacity: 16)
+        var pairs = ByteKeyTable(capacity: 1024)
+        // Posting list of each interned measurement / pair.
+        var measurementLists: [[UInt32]] = []
+        var pairLists: [[UInt32]] = []
+        rows.keyArena.withUnsafeBytes { arena in
+            for (segmentID, id) in seriesIDs.enumerated() {
+                let start = rows.keyOffsets[Int(id)], end = rows.keyOffsets[Int(id) + 1]
+                var position = start
+                // Canonical key: measurement, then key/value pairs, each UVarint length-prefixed.
+                let measurementLength = readUVarint(arena, &position)
+                let measurement = position..<(position + measurementLength)
+                position += measurementLength
+                let m = measurements.insert(rows.keyArena, range: measurement)
+                if m.inserted { measurementLists.append([]) }
+                measurementLists[Int(m.id)].append(UInt32(segmentID))
+                while position < end {
+                    let pairStart = position
+                    position += readUVarint(arena, &position)
+                    position += readUVarint(arena, &position)
+                    let p = pairs.insert(rows.keyArena, range: pairStart..<position)
+                    if p.inserted { pairLists.append([]) }
+                    pairLists[Int(p.id)].append(UInt32(segmentID))
+                }
             }
         }
-        let sorted = lists.keys.sorted()
+        var lists: [(key: PostingKey, ids: [UInt32])] = []
+        for id in 0..<measurements.count {
+            lists.append((PostingKey(key: [], value: measurements.key(UInt32(id))), measurementLists[id]))
+        }
+        for id in 0..<pairs.count {
+            let bytes = pairs.key(UInt32(id))
+            let (key, value) = bytes.withUnsafeBytes { raw -> ([UInt8], [UInt8]) in
+                var position = 0
+                let keyLength = readUVarint(raw, &position)
+                let key = Array(raw[position..<(position + keyLength)])
+                position += keyLength
+                let valueLength = readUVarint(raw, &position)
+                return (key, Array(raw[position..<(position + valueLength)]))
+            }
+            lists.append((PostingKey(key: key, value: value), pairLists[id]))
+        }
+        lists.sort { $0.key < $1.key }
         var idArea = ByteWriter(capacity: 4096)
         var arena: [UInt8] = []
-        section.writeUInt32(UInt32(sorted.count))
-        for postingKey in sorted {
-            let ids = lists[postingKey]!
+        section.writeUInt32(UInt32(lists.count))
+        for (postingKey, ids) in lists {
             section.writeUInt32(UInt32(arena.count))
             section.writeUInt32(UInt32(postingKey.key.count))
             arena += postingKey.key
@@ -201,6 +257,21 @@ enum SegmentWriter {
         section.writeBytes(idArea.bytes)
         section.writeBytes(arena)
     }
+
+    /// Reads a UVarint at `position` of a canonical key (keys come from the head, segments or
+    /// ``SeriesKey``, so they are well formed) and moves past it.
+    @inline(__always)
+    private static func readUVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) -> Int {
+        var value = 0
+        var shift = 0
+        while true {
+            let byte = bytes[position]
+            position += 1
+            value |= Int(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
 }
 
 /// A postings key: tag key (empty for the measurement) and value, ordered bytewise.
@@ -214,49 +285,57 @@ struct PostingKey: Hashable, Comparable {
     }
 }
 
-/// Rows flattened into columns while encoding.
+/// The stored rows of a segment being encoded: indices into its ``RowColumns`` (rows counting no
+/// value are left out) with their segment series and field ids.
 private struct FlatRows {
+    let source: RowColumns
+    var rows: [Int32] = []
     var series: [UInt32] = []
-    var starts: [Int64] = []
     var fields: [UInt32] = []
-    var aggregates: [FieldAggregate] = []
 
-    var count: Int { series.count }
-
-    mutating func append(series id: UInt32, start: Int64, field: UInt32, _ aggregate: FieldAggregate) {
-        series.append(id)
-        starts.append(start)
-        fields.append(field)
-        aggregates.append(aggregate)
+    init(_ source: RowColumns) {
+        self.source = source
+        rows.reserveCapacity(source.count)
+        series.reserveCapacity(source.count)
+        fields.reserveCapacity(source.count)
     }
 
-    func encodeColumn(_ column: SegmentLayout.Column, rows: Range<Int>) -> [UInt8] {
-        var writer = ByteWriter(capacity: rows.count * 8)
+    var count: Int { rows.count }
+
+    mutating func append(row: Int, series id: UInt32, field: UInt32) {
+        rows.append(Int32(row))
+        series.append(id)
+        fields.append(field)
+    }
+
+    func encodeColumn(_ column: SegmentLayout.Column, rows range: Range<Int>) -> [UInt8] {
+        var writer = ByteWriter(capacity: range.count * 8)
         switch column {
         case .series:
             var previous: UInt32 = 0
-            for i in rows {
-                writer.writeUVarint(UInt64(series[i] - (i == rows.lowerBound ? 0 : previous)))
+            for i in range {
+                writer.writeUVarint(UInt64(series[i] - (i == range.lowerBound ? 0 : previous)))
                 previous = series[i]
             }
         case .start:
             var previous: Int64 = 0
-            for i in rows {
-                writer.writeVarint(starts[i] &- previous)
-                previous = starts[i]
+            for i in range {
+                let start = source.starts[Int(rows[i])]
+                writer.writeVarint(start &- previous)
+                previous = start
             }
         case .field:
-            for i in rows { writer.writeUVarint(UInt64(fields[i])) }
+            for i in range { writer.writeUVarint(UInt64(fields[i])) }
         case .count:
-            for i in rows { writer.writeUVarint(aggregates[i].count) }
+            for i in range { writer.writeUVarint(source.counts[Int(rows[i])]) }
         case .sum:
-            for i in rows { DecimalValue.write(aggregates[i].sum, to: &writer) }
+            for i in range { DecimalValue.write(source.sums[Int(rows[i])], to: &writer) }
         case .min:
-            for i in rows where aggregates[i].count > 1 { DecimalValue.write(aggregates[i].min, to: &writer) }
+            for i in range where source.counts[Int(rows[i])] > 1 { DecimalValue.write(source.mins[Int(rows[i])], to: &writer) }
         case .max:
-            for i in rows where aggregates[i].count > 1 { DecimalValue.write(aggregates[i].max, to: &writer) }
+            for i in range where source.counts[Int(rows[i])] > 1 { DecimalValue.write(source.maxes[Int(rows[i])], to: &writer) }
         case .digest:
-            for i in rows where aggregates[i].count > 1 { aggregates[i].digest.encodeBody(into: &writer) }
+            for i in range where source.counts[Int(rows[i])] > 1 { source.digest(at: Int(rows[i])).encodeBody(into: &writer) }
         }
         return writer.bytes
     }
