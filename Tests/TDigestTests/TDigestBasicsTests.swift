@@ -172,4 +172,23 @@ import StrataCore
         #expect(digest.centroids.count <= 50)
         #expect(digest.centroids.count >= 10)
     }
+
+    /// Adding a run of values at once gives exactly the digest of adding them one by one, across buffer
+    /// merges and with non-finite values in the run.
+    @Test func addContentsOfEqualsOneByOne() {
+        var values = Distribution.lognormal.samples(5_000, seed: 9)
+        values[17] = .nan
+        values[2_000] = .infinity
+        var oneByOne = TDigest()
+        for value in values { oneByOne.add(value) }
+        var inRuns = TDigest()
+        var start = 0
+        for length in [1, 3, 200, 1_500, 3_296] {
+            values[start..<(start + length)].withUnsafeBufferPointer { inRuns.add(contentsOf: $0) }
+            start += length
+        }
+        #expect(start == values.count)
+        #expect(inRuns == oneByOne)
+        #expect(inRuns.count == 4_998 && inRuns.centroids == oneByOne.centroids)
+    }
 }

@@ -333,7 +333,7 @@ struct Head: Sendable {
             grouped.withUnsafeBufferPointer { grouped in
                 digests.withUnsafeMutableBufferPointer { digests in
                     for state in 0..<stateCount where offsets[state] < offsets[state + 1] {
-                        for position in Int(offsets[state])..<Int(offsets[state + 1]) { digests[state].add(grouped[position]) }
+                        digests[state].add(contentsOf: UnsafeBufferPointer(rebasing: grouped[Int(offsets[state])..<Int(offsets[state + 1])]))
                     }
                 }
             }

@@ -90,6 +90,15 @@ public struct TDigest: Sendable {
         add(value, weight: 1)
     }
 
+    /// Adds every value of `values`, in order (non-finite ones are ignored): the digest is exactly the
+    /// one that adding them one by one gives, but room for them is reserved once instead of the buffer
+    /// growing step by step.
+    @inlinable
+    public mutating func add(contentsOf values: UnsafeBufferPointer<Double>) {
+        storage.reserveCapacity(Swift.min(storage.count + values.count, bufferLimit))
+        for value in values { add(value, weight: 1) }
+    }
+
     /// Adds `value` with multiplicity `weight`. Non-finite values and a zero weight are ignored.
     ///
     /// - Precondition: the total count stays below 2^64 (overflow traps).
