@@ -275,7 +275,7 @@ extension RowColumns {
             }
         }
         let usedSeries = Array(Set(series)).sorted()
-        for (a, b) in zip(usedSeries, usedSeries.dropFirst()) where withKey(a, { x in withKey(b, { y in compareRaw(x, y) }) }) >= 0 {
+        for (a, b) in zip(usedSeries, usedSeries.dropFirst()) where withKey(a, { x in withKey(b, { y in compareBytes(x, y) }) }) >= 0 {
             return false
         }
         let usedFields = Array(Set(fields.filter { $0 != Self.noField })).sorted()
@@ -293,9 +293,9 @@ extension RowColumns {
         let n = count
         guard n > 0 else { return RowColumns() }
         // Series ranks: distinct keys in byte order (equal keys share a rank).
-        let seriesRank = ranks(seriesCount) { a, b in withKey(UInt32(a)) { x in withKey(UInt32(b)) { y in compareRaw(x, y) } } }
+        let seriesRank = ranks(seriesCount) { a, b in withKey(UInt32(a)) { x in withKey(UInt32(b)) { y in compareBytes(x, y) } } }
         let fieldRank = ranks(fieldNames.count) { a, b in
-            fieldNames[a].withUnsafeBytes { x in fieldNames[b].withUnsafeBytes { y in compareRaw(x, y) } }
+            fieldNames[a].withUnsafeBytes { x in fieldNames[b].withUnsafeBytes { y in compareBytes(x, y) } }
         }
         let rowStarts: [Int64] = granularity.map { g in starts.map { g.bucketStart(ofSeconds: $0) } } ?? starts
         @inline(__always) func rank(ofField field: UInt32) -> Int32 { field == Self.noField ? Int32.max : fieldRank.ranks[Int(field)] }
@@ -417,23 +417,6 @@ extension RowColumns {
         return (ranks, representative, representative.count)
     }
 }
-
-/// Bytewise three-way comparison of two buffers (memcmp order, shorter prefix first).
-@inline(__always)
-func compareRaw(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
-    let n = Swift.min(x.count, y.count)
-    if n > 0 {
-        let c = memcmp(x.baseAddress!, y.baseAddress!, n)
-        if c != 0 { return Int(c) }
-    }
-    return x.count - y.count
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // MARK: - Reading segments
 

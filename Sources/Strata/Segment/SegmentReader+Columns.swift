@@ -143,32 +143,7 @@ extension SegmentReader {
     /// Merges the rows in `ranges` (ascending, disjoint) of field `field` starting in `window`, in row order.
     private func summarize(_ ranges: [Range<Int>], field: UInt32, window: Range<Int64>, _ wanted: ColumnSet,
                            cache: ColumnCache) throws(CorruptionError) -> SeriesSummary {
-        var summary = SeriesSummary()
-        var next = 0
-        for (index, entry) in try rowGroupEntries().enumerated() {
-            let groupRows = entry.firstRow..<(entry.firstRow + entry.rowCount)
-            while next < ranges.count && ranges[next].upperBound <= groupRows.lowerBound { next += 1 }
-            guard next < ranges.count, ranges[next].lowerBound < groupRows.upperBound else { continue }
-            let columns = try self.columns(index, entry, wanted, cache: cache)
-            var k = next
-            while k < ranges.count && ranges[k].lowerBound < groupRows.upperBound {
-                let rows = ranges[k]
-                for i in (Swift.max(rows.lowerBound, groupRows.lowerBound) - groupRows.lowerBound)..<(Swift.min(rows.upperBound, groupRows.upperBound) - groupRows.lowerBound)
-                where columns.fields[i] == field && window.contains(columns.starts[i]) {
-                    summary.count += columns.counts[i]
-                    if !columns.sums.isEmpty { summary.sum += columns.sums[i] }
-                    if !columns.mins.isEmpty, columns.mins[i] < summary.min { summary.min = columns.mins[i] }
-                    if !columns.maxes.isEmpty, columns.maxes[i] > summary.max { summary.max = columns.maxes[i] }
-                    if let d = columns.digests {
-                        summary.digest.merge(centroids: d.centroids(of: i), count: columns.counts[i], sum: columns.sums[i],
-                                             min: d.minimums[i], max: d.maximums[i], lossless: d.lossless[i])
-                    }
-                }
-                k += 1
-            }
-        }
-        summary.digest.compress()
-        return summary
+        try summarize(ranges, field: field, windows: [window], wanted, cache: cache)[0]
     }
 
     /// Decodes one column block of row group `index` with `body` (called once per row), checking

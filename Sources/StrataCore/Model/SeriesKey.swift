@@ -97,16 +97,18 @@ private func escape(_ text: String, specials: Set<Character>) -> String {
 
 /// Bytewise three-way comparison (memcmp order, shorter prefix first).
 public func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBytes { x in
-        b.withUnsafeBytes { y in
-            let n = Swift.min(x.count, y.count)
-            if n > 0 {
-                let c = memcmp(x.baseAddress!, y.baseAddress!, n)
-                if c != 0 { return Int(c) }
-            }
-            return x.count - y.count
-        }
+    a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareBytes(x, y) } }
+}
+
+/// Bytewise three-way comparison of two buffers (memcmp order, shorter prefix first).
+@inlinable @inline(__always)
+public func compareBytes(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+    let n = Swift.min(x.count, y.count)
+    if n > 0 {
+        let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+        if c != 0 { return Int(c) }
     }
+    return x.count - y.count
 }
 
 #if canImport(Glibc)
