@@ -99,23 +99,11 @@ struct HeadBucketSet: Sendable {
         var fieldIDs: [UInt32: UInt32] = [:]
         summaries.withUnsafeBufferPointer { summaries in
             for bucket in buckets {
-                let seriesID: UInt32
-                if let existing = seriesIDs[bucket.series] {
-                    seriesID = existing
-                } else {
-                    seriesID = result.addSeries(series.key(bucket.series))
-                    seriesIDs[bucket.series] = seriesID
-                }
+                let seriesID = interned(bucket.series, in: &seriesIDs) { result.addSeries(series.key(bucket.series)) }
                 var index = bucket.firstState
                 while index >= 0 {
                     let summary = summaries[Int(index)]
-                    let fieldID: UInt32
-                    if let existing = fieldIDs[summary.field] {
-                        fieldID = existing
-                    } else {
-                        fieldID = result.addField(fieldNames.key(summary.field))
-                        fieldIDs[summary.field] = fieldID
-                    }
+                    let fieldID = interned(summary.field, in: &fieldIDs) { result.addField(fieldNames.key(summary.field)) }
                     var digest = TDigest()
                     if summary.count > 1 {
                         digest = digests[Int(index)]
@@ -166,4 +154,13 @@ struct HeadBucketSet: Sendable {
         }
         return rows
     }
+}
+
+/// The id `ids` holds for `key`, or, the first time, the one `add` makes (remembered).
+@inline(__always)
+private func interned(_ key: UInt32, in ids: inout [UInt32: UInt32], _ add: () -> UInt32) -> UInt32 {
+    if let id = ids[key] { return id }
+    let id = add()
+    ids[key] = id
+    return id
 }
