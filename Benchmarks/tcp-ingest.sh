@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sustained TCP ingest of `strata serve`, end to end: a release server on loopback with a temporary
-# data directory, `strata-loadgen` (release) sending the realistic API workload over C connections as
-# fast as the server takes it, then polling /metrics until every line is stored. Prints lines/s until
+# data directory, `strata-loadgen` (release, every line generated before the clock starts) sending the
+# realistic API workload over C connections as fast as the server takes it, then polling /metrics until every line is stored. Prints lines/s until
 # stored, server CPU seconds and peak RSS (from /proc); then stops the server and reports the CPU its
 # final flush took and the totals for the whole run.
 #
@@ -30,8 +30,10 @@ http=$(grep -o 'http=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
 stored() { curl -s "http://$http/metrics" | awk '/^strata_ingest_lines_total\{transport="tcp"\}/ {print $2}'; }
 cpu_before=$(cpu)
-start=$(date +%s.%N)
-"$bin/strata-loadgen" --tcp "$ingest" --lines "$lines" --connections "$connections" --backfill-days "$backfill_days" 2>&1 | tail -1
+report=$("$bin/strata-loadgen" --tcp "$ingest" --lines "$lines" --connections "$connections" --backfill-days "$backfill_days" --pregenerate 2>&1 | tail -1)
+echo "$report"
+# The clock starts when the sender starts sending (after it generated every line).
+start=$(echo "$report" | grep -o "started=[0-9.]*" | cut -d= -f2)
 # Wait (at most 600 s) until the server has stored every line.
 for _ in $(seq 1 3000); do
     [ "$(stored)" = "$lines" ] && break

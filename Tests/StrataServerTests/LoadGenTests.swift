@@ -60,6 +60,8 @@ struct LoadGenTests {
         let other = try generate(seed: 43)
         #expect(first.filter { $0 == UInt8(ascii: "\n") }.count == 20_000)
         #expect(first == again, "same seed and options must give the same bytes")
+        let pregenerated = try generate(seed: 42, extra: ["--pregenerate"])
+        #expect(pregenerated == first, "--pregenerate must send exactly the lines generation while sending gives")
         #expect(first != other, "another seed must give other lines")
         #expect(other.filter { $0 == UInt8(ascii: "\n") }.count == 20_000)
 

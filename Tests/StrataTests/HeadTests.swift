@@ -68,7 +68,7 @@ struct HeadTests {
         return result
     }
 
-    static func check(_ actual: [Cell: FieldAggregate], _ expected: [Cell: Expected]) {
+    static func check(_ actual: [Cell: FieldAggregate], _ expected: [Cell: Expected], digestsInArrivalOrder: Bool = false) {
         #expect(actual.count == expected.count)
         for (cell, want) in expected {
             guard let got = actual[cell] else {
@@ -84,23 +84,33 @@ struct HeadTests {
                 let sorted = want.values.sorted()
                 #expect(got.digest.min == sorted.first && got.digest.max == sorted.last, "\(cell)")
             }
+            // The digest is exactly the one that adding the values one by one, as they arrived, gives
+            // (whether they stayed inline in the head or went through its digest batches).
+            if digestsInArrivalOrder {
+                var reference = TDigest()
+                for value in want.values { reference.add(value) }
+                reference.compress()
+                #expect(got.digest == reference, "\(cell): \(want.count) values")
+            }
         }
     }
 
-    @Test("every (series, minute, field) aggregate is exact, in any point and tag order")
-    func exactAggregates() throws {
-        let (text, expected) = Self.generate(points: 60_000, seriesCount: 5_000, minutes: 30, seed: 7)
+    @Test("every (series, minute, field) aggregate is exact, in any point and tag order",
+          arguments: [(points: 60_000, series: 5_000, minutes: Int64(30)), (points: 60_000, series: 40, minutes: Int64(3)),
+                      (points: 20_000, series: 2_000, minutes: Int64(2))])
+    func exactAggregates(shape: (points: Int, series: Int, minutes: Int64)) throws {
+        let (text, expected) = Self.generate(points: shape.points, seriesCount: shape.series, minutes: shape.minutes, seed: 7)
         var aggregator = MinuteAggregator()
         var batch = ParsedBatch()
         LineProtocolParser().parse(text, defaultTimestamp: 0, into: &batch)
         #expect(batch.errors.isEmpty)
         let rejected = aggregator.add(batch, nowSeconds: 1_763_900_000)
         #expect(rejected.isEmpty)
-        #expect(aggregator.pointsAccepted == 60_000)
-        #expect(aggregator.seriesCount <= 5_000)
+        #expect(aggregator.pointsAccepted == shape.points)
+        #expect(aggregator.seriesCount <= shape.series)
         let buckets = Set(expected.keys.map { "\($0.series)@\($0.minute)" }).count
         #expect(aggregator.bucketCount == buckets)
-        Self.check(Self.cells(aggregator.rows()), expected)
+        Self.check(Self.cells(aggregator.rows()), expected, digestsInArrivalOrder: true)
     }
 
     @Test("draining in several steps, with writes between, loses and duplicates nothing")

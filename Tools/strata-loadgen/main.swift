@@ -76,6 +76,10 @@ struct StrataLoadGen: ParsableCommand {
     @Flag(help: "Report progress every 5 s (on stderr).")
     var progress = false
 
+    @Flag(help: ArgumentHelp("Generate every line before sending (needs --lines; not with --rate or --live).",
+                             discussion: "The send then costs only the socket writes, so a sender on the same machine as the server takes little of its CPU. Holds all the lines in memory."))
+    var pregenerate = false
+
     func validate() throws {
         guard [tcp, http, file].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give exactly one output: --tcp, --http or --file")
@@ -88,6 +92,9 @@ struct StrataLoadGen: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
         guard backfillDays > 0 else { throw ValidationError("--backfill-days must be > 0") }
         guard (0...1).contains(diurnalAmplitude) else { throw ValidationError("--diurnal-amplitude must be 0 ... 1") }
+        if pregenerate && (lines == nil || live || rate > 0 || duration != nil) {
+            throw ValidationError("--pregenerate needs --lines and cannot be combined with --live, --rate or --duration")
+        }
         if !live, lines == nil, duration != nil, rate == 0 {
             throw ValidationError("--duration without --lines needs --rate (to spread backfill timestamps) or --live")
         }
@@ -129,6 +136,7 @@ struct StrataLoadGen: ParsableCommand {
             chunkBytes = Int.max  // one POST is exactly --batch-size lines
         }
         if rate > 0 { chunkLines = min(chunkLines, max(1, Int(rate / 100))) }  // ≈ 10 ms of lines per buffer
+        if pregenerate { producer.pregenerate(maxLines: chunkLines, maxBytes: chunkBytes) }
 
         let failure = FailureBox()
         let threads = sinks.map { sink in
@@ -137,6 +145,10 @@ struct StrataLoadGen: ParsableCommand {
                 buffer.reserveCapacity(Producer.chunkBytes + 4_096)
                 do {
                     while failure.error == nil {
+                        if let (chunk, count) = producer.nextPregenerated() {
+                            try sink.write(chunk, lines: count)
+                            continue
+                        }
                         buffer.removeAll(keepingCapacity: true)
                         let count = producer.fill(&buffer, maxLines: chunkLines, maxBytes: chunkBytes)
                         if count == 0 { break }
@@ -178,6 +190,12 @@ final class Producer: @unchecked Sendable {
     private var startTime = 0.0
     private var lastProgress = 0.0
     private var running = 0
+    /// With `--pregenerate`: every buffer of the run, generated before the clock starts, and the next
+    /// one to hand out.
+    private var pregenerated: [(bytes: [UInt8], lines: Int)]?
+    private var nextChunk = 0
+    /// Wall-clock time the sending started (Unix seconds), for scripts that time the whole pipeline.
+    private var startWallClock = 0.0
 
     init(workload: APIWorkload, live: Bool, totalLines: Int?, duration: Double?, rate: Double, progress: Bool) {
         self.workload = workload
@@ -191,7 +209,35 @@ final class Producer: @unchecked Sendable {
     func start(threads: Int) {
         running = threads
         startTime = monotonicSeconds()
+        startWallClock = Double(wallClockNanoseconds()) / 1e9
         lastProgress = startTime
+    }
+
+    /// Generates every buffer of the run now (the run must be bounded by a line count).
+    func pregenerate(maxLines: Int, maxBytes: Int) {
+        var chunks: [(bytes: [UInt8], lines: Int)] = []
+        while true {
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(Swift.min(maxBytes, Producer.chunkBytes) + 4_096)
+            let count = fill(&buffer, maxLines: maxLines, maxBytes: maxBytes)
+            if count == 0 { break }
+            chunks.append((buffer, count))
+        }
+        pregenerated = chunks
+        sentLines = 0
+        sentBytes = 0
+    }
+
+    /// The next pregenerated buffer and its line count; nil when none is left or nothing was pregenerated.
+    func nextPregenerated() -> ([UInt8], Int)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let chunks = pregenerated, nextChunk < chunks.count else { return nil }
+        let chunk = chunks[nextChunk]
+        nextChunk += 1
+        sentLines += chunk.lines
+        sentBytes += chunk.bytes.count
+        return (chunk.bytes, chunk.lines)
     }
 
     /// Appends up to `maxLines` lines (and about `maxBytes`) to `buffer`; 0 when the run is over.
@@ -259,7 +305,7 @@ final class Producer: @unchecked Sendable {
         let seconds = max(now - startTime, 1e-9)
         let linesPerSecond = Double(sentLines) / seconds
         let megabytesPerSecond = Double(sentBytes) / seconds / 1e6
-        return "lines=\(sentLines) bytes=\(sentBytes) seconds=\(format(seconds, 3)) lines/s=\(Int(linesPerSecond.rounded())) MB/s=\(format(megabytesPerSecond, 1))"
+        return "lines=\(sentLines) bytes=\(sentBytes) seconds=\(format(seconds, 3)) lines/s=\(Int(linesPerSecond.rounded())) MB/s=\(format(megabytesPerSecond, 1)) started=\(format(startWallClock, 3))"
     }
 }
 

@@ -35,11 +35,12 @@ struct Head: Sendable {
     /// Count, sum, min and max of every bucket's fields, chained per bucket in field order (see
     /// ``HeadBucket``); a new bucket's fields are allocated side by side, so they share cache lines.
     private var summaries = HeadArray<FieldSummary>(capacity: 16_384)
-    /// The t-digest of each entry of `summaries` (same index); extended by ``foldPendingValues()``.
+    /// The t-digests of the states with more values than fit inline (``FieldSummary/digest``), made by
+    /// ``foldPendingValues()``.
     private var digests: [TDigest] = []
-    /// Values added to a summary but not yet to its digest: digest updates are batched and applied in
-    /// state order (``foldPendingValues()``), which turns one random memory access per value into a
-    /// sequential pass.
+    /// Values beyond the inline ones of their state, not yet in its digest: digest updates are batched
+    /// and applied in state order (``foldPendingValues()``), which turns one random memory access per
+    /// value into a sequential pass.
     private var pending = HeadArray<PendingValue>(capacity: 1 << 16)
     /// Pending values are folded into digests once this many accumulate.
     static let foldThreshold = 1 << 20
@@ -136,7 +137,10 @@ struct Head: Sendable {
                     seriesID = id
                 }
                 chunkSeries[i - chunkStart] = Int32(seriesID)
-                strata_prefetch(buckets.address(Int(series.records[Int(seriesID)].recentBucket)))
+                let record = series.records[Int(seriesID)]
+                strata_prefetch(buckets.address(Int(record.recentBucket)))
+                // A point off its series' latest bucket looks up or inserts in the bucket index.
+                if record.recentMinute != seconds { bucketIndex.prefetch(series: seriesID, minute: seconds) }
             }
             // Buckets.
             for i in chunkStart..<chunkEnd where chunkSeries[i - chunkStart] >= 0 {
@@ -294,20 +298,17 @@ struct Head: Sendable {
                     if last >= 0 { summaries[Int(last)].next = index } else { buckets[bucket].firstState = index }
                 }
             }
-            summaries[Int(index)].add(value)
+            if !summaries[Int(index)].add(value) { pending.append(PendingValue(state: index, value: value)) }
             hint = summaries[Int(index)].next
-            pending.append(PendingValue(state: index, value: value))
             statistics.valuesAggregated += 1
         }
         if pending.count >= Self.foldThreshold { foldPendingValues() }
     }
 
     /// Adds every pending value to its state's digest, grouped by state (a counting sort by state
-    /// index, then one pass over the states in memory order).
+    /// index, then one pass over the states in memory order). A state's first pending values give it
+    /// its digest, which starts with its inline values.
     mutating func foldPendingValues() {
-        if digests.count < summaries.count {
-            digests.append(contentsOf: repeatElement(TDigest(), count: summaries.count - digests.count))
-        }
         guard !pending.isEmpty else { return }
         let stateCount = summaries.count
         // Counting sort of the pending values by state: offsets[s]..<offsets[s + 1] are state s's values.
@@ -330,10 +331,17 @@ struct Head: Sendable {
             }
         }
         offsets.withUnsafeBufferPointer { offsets in
+            for state in 0..<stateCount where offsets[state] < offsets[state + 1] && summaries[state].digest < 0 {
+                summaries[state].digest = Int32(digests.count)
+                digests.append(summaries[state].inlineDigest())
+            }
             grouped.withUnsafeBufferPointer { grouped in
-                digests.withUnsafeMutableBufferPointer { digests in
-                    for state in 0..<stateCount where offsets[state] < offsets[state + 1] {
-                        digests[state].add(contentsOf: UnsafeBufferPointer(rebasing: grouped[Int(offsets[state])..<Int(offsets[state + 1])]))
+                summaries.withUnsafeBufferPointer { summaries in
+                    digests.withUnsafeMutableBufferPointer { digests in
+                        for state in 0..<stateCount where offsets[state] < offsets[state + 1] {
+                            let values = UnsafeBufferPointer(rebasing: grouped[Int(offsets[state])..<Int(offsets[state + 1])])
+                            digests[Int(summaries[state].digest)].add(contentsOf: values)
+                        }
                     }
                 }
             }
@@ -376,7 +384,6 @@ struct Head: Sendable {
         var kept = keptBuckets
         let newSummaries = HeadArray<FieldSummary>(capacity: max(16_384, kept.count * 3))
         var newDigests: [TDigest] = []
-        newDigests.reserveCapacity(kept.count * 3)
         for b in kept.indices {
             var index = kept[b].firstState
             var previous: Int32 = -1
@@ -384,8 +391,11 @@ struct Head: Sendable {
                 var entry = summaries[Int(index)]
                 let next = entry.next
                 entry.next = -1
+                if entry.digest >= 0 {
+                    newDigests.append(digests[Int(entry.digest)])
+                    entry.digest = Int32(newDigests.count - 1)
+                }
                 newSummaries.append(entry)
-                newDigests.append(digests[Int(index)])
                 let position = Int32(newSummaries.count - 1)
                 if previous >= 0 { newSummaries[Int(previous)].next = position } else { kept[b].firstState = position }
                 previous = position

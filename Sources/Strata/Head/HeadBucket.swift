@@ -1,7 +1,8 @@
 import StrataCore
 
 /// The open state of one series for one UTC minute in the head. Its per-field aggregates live in the
-/// head's flat state arrays (``FieldSummary`` and digests at the same index), chained from ``firstState``.
+/// head's flat state array (``FieldSummary``, each with its digest once it has one), chained from
+/// ``firstState``.
 struct HeadBucket: BitwiseCopyable, Sendable {
     /// Head-local series id (index into the head's series table).
     var series: UInt32
@@ -48,8 +49,11 @@ struct FieldKeyCache: Sendable {
     }
 }
 
-/// Count, sum, min and max of one field in one head bucket, and the next field state of the same
-/// bucket (-1: none). The field's digest is kept apart (``Head``), so this record is plain data.
+/// Count, sum, min and max of one field in one head bucket, its first values, and the next field
+/// state of the same bucket (-1: none). Plain data: most states see only a few values per minute, so
+/// the first ``inlineCapacity`` values are kept right here and a state gets a t-digest (in the head's
+/// digest array, at ``digest``) only once it has more. That keeps the head small and its allocations
+/// few when clients send many series.
 struct FieldSummary: BitwiseCopyable, Sendable {
     var count: UInt64 = 0
     var sum: Double = 0
@@ -57,16 +61,43 @@ struct FieldSummary: BitwiseCopyable, Sendable {
     var max: Double = -.infinity
     var field: UInt32
     var next: Int32 = -1
+    /// Index of this state's digest in the head's digest array, or -1 while its values are inline.
+    var digest: Int32 = -1
+    /// The first `min(count, inlineCapacity)` values, in arrival order.
+    var inlineValues: (Double, Double, Double, Double) = (0, 0, 0, 0)
+
+    /// How many values a state keeps inline before it needs a digest.
+    static let inlineCapacity = 4
 
     init(field: UInt32) { self.field = field }
 
-    /// Adds one finite value.
+    /// Adds one finite value; returns false when the value did not fit inline (it is then counted
+    /// here, and belongs in the state's digest).
     @inline(__always)
-    mutating func add(_ value: Double) {
+    mutating func add(_ value: Double) -> Bool {
         count += 1
         sum += value
         if value < min { min = value }
         if value > max { max = value }
+        switch count {
+        case 1: inlineValues.0 = value
+        case 2: inlineValues.1 = value
+        case 3: inlineValues.2 = value
+        case 4: inlineValues.3 = value
+        default: return false
+        }
+        return true
+    }
+
+    /// A new digest of the inline values, in arrival order.
+    func inlineDigest() -> TDigest {
+        var digest = TDigest()
+        let stored = Swift.min(count, UInt64(Self.inlineCapacity))
+        if stored > 0 { digest.add(inlineValues.0) }
+        if stored > 1 { digest.add(inlineValues.1) }
+        if stored > 2 { digest.add(inlineValues.2) }
+        if stored > 3 { digest.add(inlineValues.3) }
+        return digest
     }
 }
 
@@ -82,6 +113,7 @@ struct PendingValue: BitwiseCopyable, Sendable {
 struct HeadBucketSet: Sendable {
     let buckets: [HeadBucket]
     let summaries: HeadArray<FieldSummary>
+    /// The digests of states with more values than fit inline (``FieldSummary/digest``).
     let digests: [TDigest]
     let series: HeadSeriesTable
     let fieldNames: ByteKeyTable
@@ -106,7 +138,7 @@ struct HeadBucketSet: Sendable {
                     let fieldID = interned(summary.field, in: &fieldIDs) { result.addField(fieldNames.key(summary.field)) }
                     var digest = TDigest()
                     if summary.count > 1 {
-                        digest = digests[Int(index)]
+                        digest = self.digest(of: summary)
                         digest.compress()
                     }
                     result.append(series: seriesID, start: bucket.minute, field: fieldID, count: summary.count, sum: summary.sum,
@@ -137,7 +169,7 @@ struct HeadBucketSet: Sendable {
             var index = bucket.firstState
             while index >= 0 {
                 let summary = summaries[Int(index)]
-                var digest = digests[Int(index)]
+                var digest = self.digest(of: summary)
                 digest.compress()
                 let name: String
                 if let cached = names[summary.field] {
@@ -153,6 +185,12 @@ struct HeadBucketSet: Sendable {
             rows.append(BucketRow(series: key, start: bucket.minute, fields: fields))
         }
         return rows
+    }
+
+    /// The digest of every value of the state `summary` (uncompressed).
+    @inline(__always)
+    func digest(of summary: FieldSummary) -> TDigest {
+        summary.digest >= 0 ? digests[Int(summary.digest)] : summary.inlineDigest()
     }
 }
 

@@ -1,3 +1,4 @@
+import CStrataSupport
 import StrataCore
 
 /// The head's (series, minute) → bucket index map: open addressing over 16-byte slots in one
@@ -48,6 +49,12 @@ struct HeadBucketIndex: Sendable {
             if entry.key == key { return entry.bucket }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// Starts loading the slot where (`series`, `minute`) is looked up or inserted.
+    @inline(__always)
+    func prefetch(series: UInt32, minute: Int64) {
+        strata_prefetch(slots.address(Self.hash(Self.key(series: series, minute: minute)) & mask))
     }
 
     /// Records `bucket` for (`series`, `minute`), which must not be present yet.
