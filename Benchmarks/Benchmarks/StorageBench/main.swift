@@ -69,6 +69,44 @@ if arguments.count > 1 && arguments[1] == "head" {
     print("parse: \(Int(lines / parseSeconds)) lines/s; parse + aggregate: \(Int(lines / totalSeconds)) lines/s (thread CPU time, \(rounds) rounds of \(distinctLines) lines in batches of \(linesPerBatch), \(aggregator.seriesCount) series, \(aggregator.bucketCount) buckets)")
     exit(0)
 }
+// `strata-storage-bench flush [lines]`: the cost of flushing a high-cardinality head. Writes `lines`
+// (default 3,000,000) realistic lines 600 µs apart (30 minutes, nearly a bucket per 3 lines, as in
+// `Benchmarks/tcp-ingest.sh`) into an engine, then times `flush(everything: true)`: base rows,
+// projection rows and segment encoding. Thread CPU time (the flush runs on the calling thread).
+if arguments.count > 1 && arguments[1] == "flush" {
+    func threadCPUNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+    let lines = arguments.count > 2 ? Int(arguments[2]) ?? 3_000_000 : 3_000_000
+    let directory = NSTemporaryDirectory() + "strata-flush-bench-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    var options = APIWorkload.Options()
+    options.spacingNanoseconds = 600_000
+    var workload = APIWorkload(options)
+    var configuration = EngineConfiguration(dataDirectory: directory)
+    configuration.walSyncPolicy = .interval(milliseconds: 1_000)
+    let end = (options.startNanoseconds + Int64(lines) * options.spacingNanoseconds) / 1_000_000_000
+    configuration.clock = { end + 60 }
+    configuration.headFlushBuckets = Int.max
+    let engine = try Engine.open(configuration, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
+    var written = 0
+    while written < lines {
+        var bytes: [UInt8] = []
+        let n = min(30_000, lines - written)
+        workload.appendLines(n, to: &bytes)
+        _ = try engine.write(bytes)
+        written += n
+    }
+    let buckets = engine.statistics.headBuckets
+    let t0 = threadCPUNanoseconds()
+    let result = try engine.flush(everything: true)
+    let cpu = Double(threadCPUNanoseconds() - t0) / 1e9
+    print("flush: \(buckets) buckets (\(result.bucketRows) rows) of \(lines) lines in \(String(format: "%.2f", cpu)) s thread CPU = \(String(format: "%.1f", cpu / Double(buckets) * 1e6)) µs per bucket, \(String(format: "%.2f", cpu / Double(lines) * 1e6)) µs per line")
+    try engine.close()
+    exit(0)
+}
 let hours = arguments.count > 1 ? Int(arguments[1]) ?? 6 : 6
 let root = arguments.count > 2 ? arguments[2] : NSTemporaryDirectory() + "strata-storage-bench-\(getpid())"
 let requestsPerDay = 10_000_000

@@ -1,4 +1,5 @@
 import StrataCore
+import StrataIO
 
 /// Builds projection rows from base rows.
 enum Projector {
@@ -27,7 +28,7 @@ enum Projector {
         guard !projections.isEmpty, !base.isEmpty else { return RowColumns() }
         var result = RowColumns()
         // Projection series of each base series (per projection; -1: none), interned by key bytes.
-        var projectionIDs: [[UInt8]: UInt32] = [:]
+        var projectionIDs: [HashableBytes: UInt32] = [:]
         var seriesProjections = [Int32](repeating: -1, count: base.seriesCount * projections.count)
         var used = [Bool](repeating: false, count: base.seriesCount)
         for id in base.series { used[Int(id)] = true }
@@ -36,11 +37,11 @@ enum Projector {
             for (p, projected) in keyBuilder.keys(for: base.key(UInt32(id))).enumerated() {
                 guard let bytes = projected else { continue }
                 let projectionID: UInt32
-                if let existing = projectionIDs[bytes] {
+                if let existing = projectionIDs[HashableBytes(bytes)] {
                     projectionID = existing
                 } else {
                     projectionID = result.addSeries(bytes)
-                    projectionIDs[bytes] = projectionID
+                    projectionIDs[HashableBytes(bytes)] = projectionID
                 }
                 seriesProjections[id * projections.count + p] = Int32(projectionID)
             }
