@@ -170,17 +170,18 @@ struct RowColumns: Sendable {
     }
 
     /// `acc.merge(aggregate(at: i))` (``FieldAggregate/merge(_:)``), without building the digest of a
-    /// one-value row: its value goes in as one centroid. `scratch` holds one centroid (reused).
+    /// one-value row: its value goes in as one centroid.
     @inline(__always)
-    func merge(row i: Int, into acc: inout FieldAggregate, scratch: inout [Centroid]) {
+    func merge(row i: Int, into acc: inout FieldAggregate) {
         guard counts[i] > 0 else { return }
         if counts[i] == 1 && digestSlots[i] < 0 && acc.digest.count > 0 {
             acc.count += 1
             acc.sum += sums[i]
             if mins[i] < acc.min { acc.min = mins[i] }
             if maxes[i] > acc.max { acc.max = maxes[i] }
-            scratch[0] = Centroid(mean: mins[i], weight: 1)
-            acc.digest.merge(centroids: scratch[...], count: 1, sum: sums[i], min: mins[i], max: maxes[i], lossless: true)
+            // Merging a one-value digest into a non-empty one is adding the value (same centroid, same
+            // counters, lossless unchanged), without the slice append.
+            acc.digest.add(mins[i])
         } else {
             acc.merge(aggregate(at: i))
         }
@@ -341,7 +342,6 @@ extension RowColumns {
 
         // Fold runs of the same (series, start, field), in order.
         var k = 0
-        var scratch = [Centroid(mean: 0, weight: 1)]
         while k < n {
             let i = Int(order[k])
             let r = Int(seriesRank.ranks[Int(series[i])])
@@ -358,7 +358,7 @@ extension RowColumns {
                 result.appendRow(self, i, series: UInt32(seriesOut[r]), start: rowStarts[i], field: fieldID)
             } else {
                 var acc = aggregate(at: i)
-                for position in (k + 1)..<end { merge(row: Int(order[position]), into: &acc, scratch: &scratch) }
+                for position in (k + 1)..<end { merge(row: Int(order[position]), into: &acc) }
                 result.append(series: UInt32(seriesOut[r]), start: rowStarts[i], field: fieldID, count: acc.count, sum: acc.sum,
                               min: acc.min, max: acc.max, digest: acc.digest)
             }

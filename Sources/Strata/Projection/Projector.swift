@@ -57,7 +57,6 @@ enum Projector {
         // Fold: first row of each (projection series, start, field) is copied, later ones merged in.
         var slots = SlotTable(capacity: base.count)
         var accumulators: [FieldAggregate] = []
-        var scratch = [Centroid(mean: 0, weight: 1)]
         for i in 0..<base.count where base.fields[i] != RowColumns.noField {
             let seriesBase = Int(base.series[i]) * projections.count
             for p in 0..<projections.count {
@@ -73,7 +72,7 @@ enum Projector {
                         if accumulators[a].count == 1 && accumulators[a].digest.count == 0 {
                             accumulators[a].digest = RowColumns.singleValueDigest(accumulators[a].min)
                         }
-                        base.merge(row: i, into: &accumulators[a], scratch: &scratch)
+                        base.merge(row: i, into: &accumulators[a])
                     }
                 } else {
                     accumulators.append(FieldAggregate(count: base.counts[i], sum: base.sums[i], min: base.mins[i], max: base.maxes[i],
