@@ -89,14 +89,13 @@ struct FieldSummary: BitwiseCopyable, Sendable {
         return true
     }
 
-    /// A new digest of the inline values, in arrival order.
+    /// A new digest of the inline values, in arrival order (added as one run: one allocation).
     func inlineDigest() -> TDigest {
         var digest = TDigest()
-        let stored = Swift.min(count, UInt64(Self.inlineCapacity))
-        if stored > 0 { digest.add(inlineValues.0) }
-        if stored > 1 { digest.add(inlineValues.1) }
-        if stored > 2 { digest.add(inlineValues.2) }
-        if stored > 3 { digest.add(inlineValues.3) }
+        let stored = Int(Swift.min(count, UInt64(Self.inlineCapacity)))
+        withUnsafeBytes(of: inlineValues) { raw in
+            digest.add(contentsOf: UnsafeBufferPointer(start: raw.assumingMemoryBound(to: Double.self).baseAddress, count: stored))
+        }
         return digest
     }
 }
