@@ -8,20 +8,44 @@ import StrataIO
 /// Swift is by canonical equivalence, not bytes, so keys or projections with non-ASCII bytes take
 /// that string path instead.
 struct ProjectionKeys {
+    /// Where one output tag's value comes from.
+    private enum Source {
+        /// A fixed value (the projection's name, under the reserved key).
+        case constant([UInt8])
+        /// The base key's value of this tag.
+        case tag([UInt8])
+        /// A value derived from the base key's value of tag `source`.
+        case derived(source: [UInt8], rule: DerivedTag.Rule)
+    }
+
+    /// One tag of a projection's key: its key bytes and the sources of its value, first match wins.
+    private struct OutputTag {
+        let key: [UInt8]
+        let sources: [Source]
+    }
+
     private let projections: [Projection]
     private let ascii: Bool
     private let measurements: [[UInt8]]
-    private let names: [[UInt8]]
-    private let tags: [[[UInt8]]]
-    private let derived: [[(name: [UInt8], source: [UInt8], tag: DerivedTag)]]
+    /// Per projection, its key's possible tags in key-byte order (the canonical order).
+    private let plans: [[OutputTag]]
     private static let reservedKey = Array(Projection.tagKey.utf8)
 
     init(_ projections: [Projection]) {
         self.projections = projections
         measurements = projections.map { Array($0.measurement.utf8) }
-        names = projections.map { Array($0.name.utf8) }
-        tags = projections.map { $0.tags.map { Array($0.utf8) } }
-        derived = projections.map { $0.derived.map { (Array($0.name.utf8), Array($0.source.utf8), $0) } }
+        // `SeriesKey(measurement:tags:)` over [reserved tag, kept tags…, derived tags…] keeps the last
+        // value of a repeated key, so each distinct key lists its candidates last first; a candidate
+        // whose source tag the base key lacks is skipped.
+        plans = projections.map { projection in
+            var candidates: [(key: [UInt8], source: Source)] = [(Self.reservedKey, .constant(Array(projection.name.utf8)))]
+            for tag in projection.tags { candidates.append((Array(tag.utf8), .tag(Array(tag.utf8)))) }
+            for d in projection.derived { candidates.append((Array(d.name.utf8), .derived(source: Array(d.source.utf8), rule: d.rule))) }
+            var keys: [[UInt8]] = []
+            for candidate in candidates where !keys.contains(candidate.key) { keys.append(candidate.key) }
+            keys.sort { $0.lexicographicallyPrecedes($1) }
+            return keys.map { key in OutputTag(key: key, sources: candidates.reversed().filter { $0.key == key }.map(\.source)) }
+        }
         var strings: [String] = [Projection.tagKey]
         for p in projections { strings += [p.measurement, p.name] + p.tags + p.derived.flatMap { [$0.name, $0.source] } }
         ascii = strings.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
@@ -35,27 +59,37 @@ struct ProjectionKeys {
             return projections.map { $0.key(for: key)?.canonicalBytes }
         }
         let (measurement, pairs) = parsed
-        func value(of key: [UInt8]) -> ArraySlice<UInt8>? { pairs.first { $0.key.elementsEqual(key) }?.value }
-        if value(of: Self.reservedKey) != nil { return projections.map { _ in nil } }
-        return projections.indices.map { p -> [UInt8]? in
-            guard measurement.elementsEqual(measurements[p]) else { return nil }
-            var kept: [(key: [UInt8], value: [UInt8])] = [(Self.reservedKey, names[p])]
-            for tag in tags[p] { if let v = value(of: tag) { kept.append((tag, Array(v))) } }
-            for d in derived[p] {
-                guard let source = value(of: d.source) else { continue }
-                kept.append((d.name, Self.derivedValue(d.tag.rule, source)))
+        return base.withUnsafeBytes { bytes -> [[UInt8]?] in
+            func equal(_ range: Range<Int>, _ other: [UInt8]) -> Bool {
+                range.count == other.count && other.withUnsafeBytes { bytesEqual(UnsafeRawBufferPointer(rebasing: bytes[range]), $0) }
             }
-            // SeriesKey(measurement:tags:): a repeated key keeps its last value; tags sorted by key bytes.
-            var unique: [(key: [UInt8], value: [UInt8])] = []
-            for tag in kept.reversed() where !unique.contains(where: { $0.key == tag.key }) { unique.append(tag) }
-            unique.sort { $0.key.lexicographicallyPrecedes($1.key) }
-            var writer = ByteWriter(capacity: 64)
-            writer.writeLengthPrefixed(measurements[p])
-            for tag in unique {
-                writer.writeLengthPrefixed(tag.key)
-                writer.writeLengthPrefixed(tag.value)
+            func value(of key: [UInt8]) -> Range<Int>? { pairs.first { equal($0.key, key) }?.value }
+            if value(of: Self.reservedKey) != nil { return projections.map { _ in nil } }
+            return projections.indices.map { p -> [UInt8]? in
+                guard equal(measurement, measurements[p]) else { return nil }
+                var writer = ByteWriter(capacity: base.count + 32)
+                writer.writeLengthPrefixed(measurements[p])
+                for tag in plans[p] {
+                    for source in tag.sources {
+                        switch source {
+                        case let .constant(v):
+                            writer.writeLengthPrefixed(tag.key)
+                            writer.writeLengthPrefixed(v)
+                        case let .tag(name):
+                            guard let range = value(of: name) else { continue }
+                            writer.writeLengthPrefixed(tag.key)
+                            writer.writeUVarint(UInt64(range.count))
+                            writer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                        case let .derived(name, rule):
+                            guard let range = value(of: name) else { continue }
+                            writer.writeLengthPrefixed(tag.key)
+                            writer.writeLengthPrefixed(Self.derivedValue(rule, base[range]))
+                        }
+                        break
+                    }
+                }
+                return writer.bytes
             }
-            return writer.bytes
         }
     }
 
@@ -68,10 +102,10 @@ struct ProjectionKeys {
         }
     }
 
-    /// Measurement and tag pairs of a canonical key (nil if malformed).
-    private static func parse(_ bytes: [UInt8]) -> (ArraySlice<UInt8>, [(key: ArraySlice<UInt8>, value: ArraySlice<UInt8>)])? {
+    /// Measurement and tag pairs of a canonical key, as byte ranges (nil if malformed).
+    private static func parse(_ bytes: [UInt8]) -> (Range<Int>, [(key: Range<Int>, value: Range<Int>)])? {
         var position = 0
-        func field() -> ArraySlice<UInt8>? {
+        func field() -> Range<Int>? {
             var length = 0, shift = 0
             while true {
                 guard position < bytes.count, shift < 63 else { return nil }
@@ -83,10 +117,10 @@ struct ProjectionKeys {
             }
             guard length <= bytes.count - position else { return nil }
             defer { position += length }
-            return bytes[position..<(position + length)]
+            return position..<(position + length)
         }
         guard let measurement = field() else { return nil }
-        var pairs: [(key: ArraySlice<UInt8>, value: ArraySlice<UInt8>)] = []
+        var pairs: [(key: Range<Int>, value: Range<Int>)] = []
         while position < bytes.count {
             guard let key = field(), let value = field() else { return nil }
             pairs.append((key, value))
