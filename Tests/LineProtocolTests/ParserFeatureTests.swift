@@ -141,6 +141,29 @@ import Testing
         #expect(batch.errors == [LineProtocolError(line: 11, column: 5, reason: .missingFieldValue)])
     }
 
+    /// An emptied batch keeps its arrays' capacity and is padded in place instead of getting fresh
+    /// arrays: whatever it held before, it must parse exactly what a new batch parses.
+    @Test func reusedBatchParsesLikeANewOne() {
+        var workload = APIWorkload()
+        var big: [UInt8] = []
+        workload.appendLines(3_000, to: &big)
+        var small: [UInt8] = []
+        workload.appendLines(40, to: &small)
+        let odd = Array("a,t=x f=1i,s=\"v\"\nbad line\nb g=2u 9\nx\\ y,k\\=1=v\\,w f=-1.5e3 12\n\n# c\nshort f=1".utf8)
+        var reused = ParsedBatch()
+        for input in [big, small, odd, big, odd, small, big + odd + [0x0A] + small] {
+            var fresh = ParsedBatch()
+            Self.parser.parse(input, defaultTimestamp: 7, into: &fresh)
+            reused.removeAll()
+            Self.parser.parse(input, defaultTimestamp: 7, into: &reused)
+            #expect(reused.allPoints() == fresh.allPoints())
+            #expect(reused.errors == fresh.errors && reused.linesRead == fresh.linesRead)
+            #expect(reused.bytes == fresh.bytes)
+            #expect((0..<fresh.points.count).allSatisfy { reused.seriesKeyRange(of: reused.points[$0]) == fresh.seriesKeyRange(of: fresh.points[$0]) })
+        }
+        #expect(reused.points.count == 3_000 + 4 + 40)
+    }
+
     @Test func rawBufferInput() {
         var batch = ParsedBatch()
         let bytes = Array("m f=1\n".utf8)

@@ -20,6 +20,28 @@ struct LineFramerTests {
         #expect(result.partial == "c f=")
     }
 
+    /// A stored batch's buffer comes back through `recycle` and holds the batch after next (emptied,
+    /// capacity kept); buffers over the size bound, or smaller than the spare already kept, are not kept.
+    @Test func recycledBuffersHoldLaterBatches() {
+        var framer = LineFramer(maxLineLength: 64)
+        framer.feed(Array("a f=1\n".utf8))
+        var stored = framer.takeBatch().bytes
+        stored.reserveCapacity(4_096)
+        framer.feed(Array("b f=2\nc f=".utf8))
+        framer.recycle(stored, maxKeptBytes: 1 << 20)
+        let second = framer.takeBatch()
+        #expect(String(decoding: second.bytes, as: UTF8.self) == "b f=2\n" && second.lines == 1)
+        framer.feed(Array("3\n".utf8))
+        let third = framer.takeBatch()
+        #expect(String(decoding: third.bytes, as: UTF8.self) == "c f=3\n" && third.lines == 1)
+        #expect(third.bytes.capacity >= 4_096, "the recycled buffer holds the third batch")
+        var large: [UInt8] = []
+        large.reserveCapacity(8_192)
+        framer.recycle(large, maxKeptBytes: 4_096)
+        framer.feed(Array("d f=4\n".utf8))
+        #expect(framer.takeBatch().bytes.capacity < 4_096, "a buffer over the bound is dropped")
+    }
+
     @Test func linesSplitAcrossReads() {
         let result = frame(["a f", "=1\nb", " f=2", "\n", "c f=3"])
         #expect(result.batch == "a f=1\nb f=2\n")

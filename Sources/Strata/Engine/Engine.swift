@@ -41,6 +41,8 @@ public final class Engine: Sendable {
     let maintenanceLock = Mutex<Void>(())
     /// Whether ``runMaintenance()`` is running (only then do writers wait for flushes to make room).
     let maintenanceRunning = Atomic<Bool>(false)
+    /// Emptied parse batches for reuse by the next writes (see ``recycle(_:)``).
+    let parseBatches = Mutex<[ParsedBatch]>([])
 
     var directory: String { configuration.dataDirectory }
     var walDirectory: String { directory + "/wal" }
@@ -67,7 +69,9 @@ public final class Engine: Sendable {
         guard lines.count <= limit else { throw EngineError.writeTooLarge(bytes: lines.count, limit: limit) }
         let now = configuration.clock()
         let timestamp = defaultTimestamp ?? now * 1_000_000_000 + Int64(SystemClock.nowNanoseconds() % 1_000_000_000)
-        var batch = ParsedBatch()
+        var batch = parseBatches.withLock { $0.popLast() } ?? ParsedBatch()
+        batch.removeAll()
+        defer { recycle(batch) }
         LineProtocolParser(precision: precision, limits: configuration.parseLimits).parse(lines, defaultTimestamp: timestamp, into: &batch)
         var result = WriteResult(linesRead: batch.linesRead, pointsAccepted: 0, parseErrors: batch.errors, rejections: [])
         guard !batch.points.isEmpty else { return result }
@@ -87,6 +91,20 @@ public final class Engine: Sendable {
         waitWhileHeadIsFull()
         return result
     }
+
+    /// Keeps an emptied parse batch for the next write (a few, of moderate size), so writes parse into
+    /// memory that is already mapped.
+    private func recycle(_ batch: ParsedBatch) {
+        guard batch.bytes.capacity <= Self.reusedBatchMaxBytes else { return }
+        parseBatches.withLock { pool in
+            if pool.count < Self.reusedBatches { pool.append(batch) }
+        }
+    }
+
+    /// Parse batches kept for reuse (one per concurrently writing connection, up to this many).
+    static let reusedBatches = 4
+    /// Batches whose text outgrew this are not kept (a rare huge write does not pin its memory).
+    static let reusedBatchMaxBytes = 64 << 20
 
     /// Backpressure: while the head holds more than ``EngineConfiguration/headMaxBuckets`` buckets,
     /// the writer waits (outside the lock; maintenance flushes bring the head down), at most 60 s, when

@@ -97,12 +97,16 @@ public struct LineProtocolParser: Sendable {
         // Text, length prefixes included, is never longer than the line it came from (but for parts of
         // 128 bytes or more, whose longer prefixes the out-of-room path handles).
         var bytePadding = min(Self.placeholderBytes.count, input.count + 8) + LineScanner.outputRoomPerLine
-        // An empty batch (the usual case) gets arrays sized for the whole input up front, uninitialized:
-        // padding with placeholders would write every element twice. Typical lines (≈ 150 bytes, 4 tags,
-        // 3 fields) fill a fraction of this; unusually short lines fall back to padding below.
-        if bytes.isEmpty && points.isEmpty && tags.isEmpty && fields.isEmpty {
+        // A new empty batch gets arrays sized for the whole input up front, uninitialized: padding with
+        // placeholders would write every element twice. Typical lines (≈ 150 bytes, 4 tags, 3 fields)
+        // fill a fraction of this; unusually short lines fall back to padding below. An emptied batch
+        // whose arrays kept enough capacity (``ParsedBatch/removeAll()``, reused for the next write) is
+        // padded in place instead: fresh memory would cost a page fault and zeroing per 4 KiB, far more
+        // than copying placeholders into pages that are already mapped.
+        let wholeInputBytes = input.count + 2 * bytePadding + LineScanner.outputSlack
+        if bytes.isEmpty && points.isEmpty && tags.isEmpty && fields.isEmpty && bytes.capacity < wholeInputBytes {
             let expectedLines = input.count / 48 + 1
-            bytes = Self.uninitializedArray(count: input.count + 2 * bytePadding + LineScanner.outputSlack)
+            bytes = Self.uninitializedArray(count: wholeInputBytes)
             points = Self.uninitializedArray(count: expectedLines + pointPadding)
             tags = Self.uninitializedArray(count: 4 * expectedLines + tagPadding)
             fields = Self.uninitializedArray(count: 3 * expectedLines + fieldPadding)

@@ -214,6 +214,7 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
         }.whenComplete { result in
             let (handler, context) = bound.value
             handler.writing = false
+            handler.framer.recycle(bytes, maxKeptBytes: 4 * Self.readAheadBytes)
             let server = handler.server
             switch result {
             case let .success(write):

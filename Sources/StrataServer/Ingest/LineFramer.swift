@@ -15,6 +15,8 @@ public struct LineFramer: Sendable {
     public private(set) var partial: [UInt8] = []
     /// Complete lines not yet handed out, each ending in `\n`.
     public private(set) var batch: [UInt8] = []
+    /// An empty buffer with capacity, for the next batch (see ``recycle(_:maxKeptBytes:)``).
+    private var spare: [UInt8] = []
     /// Complete lines in ``batch``.
     public private(set) var batchLines = 0
     /// Whether the framer is skipping the rest of an over-long line.
@@ -97,13 +99,25 @@ public struct LineFramer: Sendable {
         discarding = false
     }
 
-    /// Hands out the complete lines gathered so far and starts a new batch.
+    /// Hands out the complete lines gathered so far and starts a new batch (in the buffer last given
+    /// to ``recycle(_:)``, if any).
     public mutating func takeBatch() -> (bytes: [UInt8], lines: Int) {
         defer {
-            batch = []
+            batch = spare
+            spare = []
             batchLines = 0
         }
         return (batch, batchLines)
+    }
+
+    /// Gives back a batch's buffer once it is stored: the next batch is gathered into it, so its
+    /// memory is reused instead of being mapped (and page-faulted) afresh. Buffers larger than
+    /// `maxKeptBytes` are dropped.
+    public mutating func recycle(_ buffer: [UInt8], maxKeptBytes: Int) {
+        guard buffer.capacity <= maxKeptBytes, buffer.capacity > spare.capacity else { return }
+        var kept = buffer
+        kept.removeAll(keepingCapacity: true)
+        spare = kept
     }
 }
 
