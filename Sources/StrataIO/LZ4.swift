@@ -6,23 +6,23 @@ public enum LZ4 {
     public static func compress(_ input: [UInt8]) -> [UInt8] {
         if input.isEmpty { return [] }
         let bound = Int(LZ4_compressBound(Int32(input.count)))
-        var output = [UInt8](repeating: 0, count: bound)
         // The compression state lives on the heap: LZ4_compress_default would put 16 KiB on the
         // stack, too much for the small stacks of Swift concurrency's threads.
         let state = UnsafeMutableRawPointer.allocate(byteCount: Int(LZ4_sizeofState()), alignment: 16)
         defer { state.deallocate() }
-        let written = input.withUnsafeBytes { src in
-            output.withUnsafeMutableBytes { dst in
-                LZ4_compress_fast_extState(
+        // Uninitialized room for the worst case: only the pages the compressor writes are touched
+        // (zeroing the whole bound first cost a page fault per 4 KiB of it, several times the output).
+        return input.withUnsafeBytes { src in
+            [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in
+                let written = LZ4_compress_fast_extState(
                     state,
                     src.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    dst.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self),
                     Int32(input.count), Int32(bound), 1)
+                precondition(written > 0, "LZ4_compress_fast_extState failed for \(input.count) bytes")
+                initialized = Int(written)
             }
         }
-        precondition(written > 0, "LZ4_compress_default failed for \(input.count) bytes")
-        output.removeLast(bound - Int(written))
-        return output
     }
 
     /// Decompresses one LZ4 block that must expand to exactly `originalSize` bytes.
