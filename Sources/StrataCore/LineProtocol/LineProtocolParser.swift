@@ -99,12 +99,15 @@ public struct LineProtocolParser: Sendable {
         var bytePadding = min(Self.placeholderBytes.count, input.count + 8) + LineScanner.outputRoomPerLine
         // A new empty batch gets arrays sized for the whole input up front, uninitialized: padding with
         // placeholders would write every element twice. Typical lines (≈ 150 bytes, 4 tags, 3 fields)
-        // fill a fraction of this; unusually short lines fall back to padding below. An emptied batch
-        // whose arrays kept enough capacity (``ParsedBatch/removeAll()``, reused for the next write) is
-        // padded in place instead: fresh memory would cost a page fault and zeroing per 4 KiB, far more
-        // than copying placeholders into pages that are already mapped.
+        // fill a fraction of this; unusually short lines fall back to padding below. For large input
+        // (``reuseMinimumInputBytes``), an emptied batch whose arrays kept enough capacity
+        // (``ParsedBatch/removeAll()``, reused for the next write) is padded in place instead: arrays
+        // that large are fresh memory from the system, which costs a page fault and zeroing per 4 KiB,
+        // more than copying placeholders into pages that are already mapped. (Smaller arrays come
+        // back from the allocator's free lists, already mapped.)
         let wholeInputBytes = input.count + 2 * bytePadding + LineScanner.outputSlack
-        if bytes.isEmpty && points.isEmpty && tags.isEmpty && fields.isEmpty && bytes.capacity < wholeInputBytes {
+        let reuse = input.count >= Self.reuseMinimumInputBytes && bytes.capacity >= wholeInputBytes
+        if bytes.isEmpty && points.isEmpty && tags.isEmpty && fields.isEmpty && !reuse {
             let expectedLines = input.count / 48 + 1
             bytes = Self.uninitializedArray(count: wholeInputBytes)
             points = Self.uninitializedArray(count: expectedLines + pointPadding)
@@ -168,6 +171,9 @@ public struct LineProtocolParser: Sendable {
         swap(&scanner.errors, &batch.errors)
         batch.linesRead += scanner.linesRead
     }
+
+    /// Input at least this long parses into the capacity an emptied batch kept (see ``parse``).
+    static let reuseMinimumInputBytes = 1 << 20
 
     /// An array of `count` plain-data elements whose memory is left as allocated: only for scratch that
     /// the scanner writes before anything reads it (``parse`` removes the unwritten rest before returning).
