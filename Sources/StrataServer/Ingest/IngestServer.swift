@@ -110,6 +110,8 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
     var registered = false
     var connectionID = 0
     var stopReading = false
+    /// The batch being stored (its buffer is recycled once the store completes).
+    var inFlight: [UInt8] = []
 
     init(server: IngestServer) {
         self.server = server
@@ -206,6 +208,9 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func store(context: ChannelHandlerContext) {
         writing = true
         let (bytes, _) = framer.takeBatch()
+        // The handler keeps the batch (not the completion closure), so once stored its buffer can go
+        // back to the framer uniquely referenced, and be reused without a copy.
+        inFlight = bytes
         let engine = server.engine
         let started = DispatchTimeNanoseconds.now()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -214,7 +219,9 @@ final class IngestHandler: ChannelInboundHandler, RemovableChannelHandler {
         }.whenComplete { result in
             let (handler, context) = bound.value
             handler.writing = false
-            handler.framer.recycle(bytes, maxKeptBytes: 4 * Self.readAheadBytes)
+            let stored = handler.inFlight
+            handler.inFlight = []
+            handler.framer.recycle(stored, maxKeptBytes: 4 * Self.readAheadBytes)
             let server = handler.server
             switch result {
             case let .success(write):

@@ -113,9 +113,9 @@ public struct LineFramer: Sendable {
     /// Gives back a batch's buffer once it is stored: the next batch is gathered into it, so its
     /// memory is reused instead of being mapped (and page-faulted) afresh. Buffers larger than
     /// `maxKeptBytes` are dropped.
-    public mutating func recycle(_ buffer: [UInt8], maxKeptBytes: Int) {
+    public mutating func recycle(_ buffer: consuming [UInt8], maxKeptBytes: Int) {
         guard buffer.capacity <= maxKeptBytes, buffer.capacity > spare.capacity else { return }
-        var kept = buffer
+        var kept = consume buffer
         kept.removeAll(keepingCapacity: true)
         spare = kept
     }
