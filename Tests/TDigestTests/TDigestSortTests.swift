@@ -44,6 +44,29 @@ import Testing
         #expect(Self.bits(merged) == Self.bits(Self.sortedByStandardSort(centroids)))
     }
 
+    /// The radix sort of unordered buffers: wide magnitudes of both signs, both zeros, many ties and
+    /// sizes around the switch from the standard sort, against the stable standard sort bit for bit.
+    @Test(arguments: [63, 64, 65, 1_000, 1_150, 20_000])
+    func radixSortSortsLikeTheStableSort(count: Int) {
+        var rng = SplitMix64(seed: UInt64(3_000 + count))
+        let pool: [Double] = [0, -0.0, 1, -1, 0.5, 41.7, -41.7, 1e-300, -1e-300, 5e-324, -5e-324, 1e300, -1e300, .greatestFiniteMagnitude]
+        let centroids = (0..<count).map { i -> Centroid in
+            let mean: Double
+            switch rng.next() % 3 {
+            case 0: mean = pool[Int(rng.next() % UInt64(pool.count))]
+            case 1: mean = Double(bitPattern: rng.next() & 0x7FEF_FFFF_FFFF_FFFF) * (rng.next() % 2 == 0 ? 1 : -1)
+            default: mean = Double(rng.next() % 1_000) / 10
+            }
+            return Centroid(mean: mean, weight: UInt64(i + 1))
+        }
+        var radix = centroids
+        TDigest.radixSortByMean(&radix)
+        #expect(Self.bits(radix) == Self.bits(Self.sortedByStandardSort(centroids)))
+        var merged = centroids
+        TDigest.sortByMean(&merged)
+        #expect(Self.bits(merged) == Self.bits(Self.sortedByStandardSort(centroids)))
+    }
+
     /// A descending input (every centroid its own run) and runs already in order (nothing moves).
     @Test func descendingAndAlreadyOrderedRuns() {
         let descending = (0..<500).map { Centroid(mean: Double(500 - $0), weight: UInt64($0 + 1)) }

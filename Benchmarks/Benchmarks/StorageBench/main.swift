@@ -107,6 +107,24 @@ if arguments.count > 1 && arguments[1] == "flush" {
     try engine.close()
     exit(0)
 }
+// `strata-storage-bench digest-add [values]`: adds `values` (default 5,000,000) lognormal values one by
+// one to a t-digest: the buffer sorts and merge passes that the head's digest folds and the flush's
+// projection merges run. Thread CPU time.
+if arguments.count > 1 && arguments[1] == "digest-add" {
+    let count = arguments.count > 2 ? Int(arguments[2]) ?? 5_000_000 : 5_000_000
+    var random = SeededRandom(seed: 9)
+    let values = (0..<count).map { _ in exp(3.7 + 0.6 * random.nextNormal()) }
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    let t0 = Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    var digest = TDigest()
+    for value in values { digest.add(value) }
+    digest.compress()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    let cpu = Double(time.tv_sec) + Double(time.tv_nsec) / 1e9 - t0
+    print("digest-add: \(count) values in \(String(format: "%.3f", cpu)) s thread CPU = \(String(format: "%.1f", cpu / Double(count) * 1e9)) ns per value (p99 \(String(format: "%.2f", digest.quantile(0.99))))")
+    exit(0)
+}
 let hours = arguments.count > 1 ? Int(arguments[1]) ?? 6 : 6
 let root = arguments.count > 2 ? arguments[2] : NSTemporaryDirectory() + "strata-storage-bench-\(getpid())"
 let requestsPerDay = 10_000_000

@@ -89,12 +89,12 @@ extension TDigest {
                 return runs
             }
             guard let runs else {
-                centroids.sort { $0.mean < $1.mean }
+                sortUnordered(&centroids)
                 return
             }
             guard runs > 1 else { return }
             guard n >= runs * minimumMergedRunLength else {
-                centroids.sort { $0.mean < $1.mean }
+                sortUnordered(&centroids)
                 return
             }
             centroids.withUnsafeMutableBufferPointer { c in
@@ -103,6 +103,79 @@ extension TDigest {
                 }
             }
         }
+    }
+
+    /// Below this many centroids an unordered buffer goes to the standard sort (insertion sort wins
+    /// there); from it on, to ``radixSortByMean(_:)``.
+    static let minimumRadixSortCount = 64
+
+    /// Sorts a buffer that is not a few sorted runs (mostly single added values), stably by mean.
+    private static func sortUnordered(_ centroids: inout [Centroid]) {
+        if centroids.count < minimumRadixSortCount {
+            centroids.sort { $0.mean < $1.mean }
+        } else {
+            radixSortByMean(&centroids)
+        }
+    }
+
+    /// Sorts `centroids` by mean with a stable least-significant-digit radix sort on the means'
+    /// order-preserving 64-bit keys, one byte per pass; a pass whose byte is the same for every key
+    /// (the sign and exponent bytes of values of one magnitude, usually) is skipped. Both zeros get
+    /// the key of +0, so, like the standard sort, it keeps -0.0 and +0.0 (equal means) in input order:
+    /// the result is exactly what `sort { $0.mean < $1.mean }` gives. It runs about as many
+    /// instructions as that comparison sort on a 1,150-centroid buffer but has no data-dependent
+    /// branches, which on random means the comparison sort mispredicts half the time. Means must not
+    /// be NaN (digests hold finite values only).
+    static func radixSortByMean(_ centroids: inout [Centroid]) {
+        let n = centroids.count
+        guard n > 1 else { return }
+        centroids.withUnsafeMutableBufferPointer { items in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * n) { keyBuffer in
+                withUnsafeTemporaryAllocation(of: Centroid.self, capacity: n) { scratch in
+                    withUnsafeTemporaryAllocation(of: Int.self, capacity: 8 * 256) { counts in
+                        counts.initialize(repeating: 0)
+                        var keys = keyBuffer.baseAddress!
+                        var keysOut = keys + n
+                        for i in 0..<n {
+                            let key = orderedKey(items[i].mean)
+                            keys[i] = key
+                            for digit in 0..<8 { counts[digit << 8 | Int(truncatingIfNeeded: key >> (digit * 8)) & 0xFF] += 1 }
+                        }
+                        var source = items.baseAddress!
+                        var target = scratch.baseAddress!
+                        for digit in 0..<8 {
+                            let shift = UInt64(digit * 8)
+                            let histogram = counts.baseAddress! + digit << 8
+                            if histogram[Int(truncatingIfNeeded: keys[0] >> shift) & 0xFF] == n { continue }
+                            var offset = 0
+                            for byte in 0..<256 {
+                                let count = histogram[byte]
+                                histogram[byte] = offset
+                                offset += count
+                            }
+                            for i in 0..<n {
+                                let key = keys[i]
+                                let byte = Int(truncatingIfNeeded: key >> shift) & 0xFF
+                                let position = histogram[byte]
+                                histogram[byte] = position + 1
+                                (target + position).initialize(to: source[i])
+                                keysOut[position] = key
+                            }
+                            swap(&source, &target)
+                            swap(&keys, &keysOut)
+                        }
+                        if source != items.baseAddress! { items.baseAddress!.update(from: source, count: n) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A key whose unsigned order is the order of `mean` (both zeros map to the key of +0).
+    @inline(__always)
+    private static func orderedKey(_ mean: Double) -> UInt64 {
+        let bits = mean == 0 ? 0 : mean.bitPattern
+        return bits >> 63 == 1 ? ~bits : bits | (1 << 63)
     }
 
     /// Merges the sorted runs `[bounds[r], bounds[r + 1])` of `items` (`runs` of them) into one,
