@@ -103,8 +103,10 @@ public final class Engine: Sendable {
 
     /// Parse batches kept for reuse (one per concurrently writing connection, up to this many).
     static let reusedBatches = 4
-    /// Batches whose text outgrew this are not kept (a rare huge write does not pin its memory).
-    static let reusedBatchMaxBytes = 64 << 20
+    /// Batches whose text outgrew this are not kept (a rare huge write does not pin its memory): the
+    /// pool holds at most `reusedBatches` batches of at most this much text (and its points, tags and
+    /// fields, about as much again).
+    static let reusedBatchMaxBytes = 32 << 20
 
     /// Backpressure: while the head holds more than ``EngineConfiguration/headMaxBuckets`` buckets,
     /// the writer waits (outside the lock; maintenance flushes bring the head down), at most 60 s, when
