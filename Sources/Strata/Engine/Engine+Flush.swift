@@ -88,7 +88,7 @@ extension Engine {
     static func flushSegments(_ base: RowColumns, projections: [Projection],
                               rolledUpBefore: (Granularity) -> Int64) -> [(granularity: Granularity, rows: RowColumns, indices: [Int32]?)] {
         var rows = base
-        rows.append(Projector.columns(base, projections))
+        rows.append(Projector.columnsConcurrently(base, projections))
         var outputs: [(granularity: Granularity, rows: RowColumns)] = [(.minute, rows.merged())]
         for from in [Granularity.minute, .fiveMinutes, .hour] {
             let rolled = rolledUpBefore(from)

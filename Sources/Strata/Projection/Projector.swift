@@ -1,5 +1,7 @@
+import Dispatch
 import StrataCore
 import StrataIO
+import Synchronization
 
 /// Builds projection rows from base rows.
 enum Projector {
@@ -24,6 +26,28 @@ enum Projector {
     /// The same result as ``rows(_:_:)`` for the same rows: each projection row merges its base rows
     /// in their order in `base`. Projection keys are computed once per base series, and rows are
     /// folded into their projection row through a hash table, so nothing is allocated per row.
+    /// ``columns(_:_:)`` for a flush: with at least ``concurrentMinimumRows`` base rows, the
+    /// projections are split in two halves folded on two threads, and their rows concatenated (not
+    /// merged: each projection has series of its own, so the halves never share a row, and the flush
+    /// merges all its rows once anyway).
+    static func columnsConcurrently(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
+        guard projections.count > 1, base.count >= concurrentMinimumRows else { return columns(base, projections) }
+        let halves = [0, 1].map { half in projections.indices.filter { $0 % 2 == half }.map { projections[$0] } }
+        let parts = Mutex<[Int: RowColumns]>([:])
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            let part = columns(base, halves[half])
+            parts.withLock { $0[half] = part }
+        }
+        return parts.withLock { parts in
+            var rows = parts[0]!
+            rows.append(parts[1]!)
+            return rows
+        }
+    }
+
+    /// Base rows from which ``columnsConcurrently(_:_:)`` uses two threads.
+    static let concurrentMinimumRows = 2_048
+
     static func columns(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
         guard !projections.isEmpty, !base.isEmpty else { return RowColumns() }
         var result = RowColumns()
