@@ -17,6 +17,12 @@ final class BenchClock: Sendable {
 
 func seconds(_ start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+/// This thread's CPU time, ns (other processes on the shared machine skew it less than wall time).
+func threadCPUNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+}
 func fmt(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 func millions(_ value: Double) -> String { String(format: "%.2fM", value / 1e6) }
 
@@ -29,11 +35,6 @@ let arguments = CommandLine.arguments
 // (30 minutes of high-cardinality traffic), as in `Benchmarks/tcp-ingest.sh`.
 // Times are this thread's CPU time (not wall time), so other processes on the machine skew them less.
 if arguments.count > 1 && arguments[1] == "head" {
-    func threadCPUNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-    }
     let rounds = arguments.count > 2 ? Int(arguments[2]) ?? 20 : 20
     let linesPerBatch = arguments.count > 3 ? Int(arguments[3]) ?? 5_000 : 5_000
     let distinctLines = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
@@ -117,14 +118,11 @@ if arguments.count > 1 && arguments[1] == "digest-add" {
     let count = arguments.count > 2 ? Int(arguments[2]) ?? 5_000_000 : 5_000_000
     var random = SeededRandom(seed: 9)
     let values = (0..<count).map { _ in exp(3.7 + 0.6 * random.nextNormal()) }
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    let t0 = Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    let t0 = threadCPUNanoseconds()
     var digest = TDigest()
     for value in values { digest.add(value) }
     digest.compress()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    let cpu = Double(time.tv_sec) + Double(time.tv_nsec) / 1e9 - t0
+    let cpu = Double(threadCPUNanoseconds() - t0) / 1e9
     print("digest-add: \(count) values in \(String(format: "%.3f", cpu)) s thread CPU = \(String(format: "%.1f", cpu / Double(count) * 1e9)) ns per value (p99 \(String(format: "%.2f", digest.quantile(0.99))))")
     exit(0)
 }

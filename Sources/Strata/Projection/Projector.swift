@@ -1,7 +1,5 @@
-import Dispatch
 import StrataCore
 import StrataIO
-import Synchronization
 
 /// Builds projection rows from base rows.
 enum Projector {
@@ -33,16 +31,9 @@ enum Projector {
     static func columnsConcurrently(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
         guard projections.count > 1, base.count >= concurrentMinimumRows else { return columns(base, projections) }
         let halves = [0, 1].map { half in projections.indices.filter { $0 % 2 == half }.map { projections[$0] } }
-        let parts = Mutex<[Int: RowColumns]>([:])
-        DispatchQueue.concurrentPerform(iterations: 2) { half in
-            let part = columns(base, halves[half])
-            parts.withLock { $0[half] = part }
-        }
-        return parts.withLock { parts in
-            var rows = parts[0]!
-            rows.append(parts[1]!)
-            return rows
-        }
+        var (rows, second) = onTwoThreads { half in columns(base, halves[half]) }
+        rows.append(second)
+        return rows
     }
 
     /// Base rows from which ``columnsConcurrently(_:_:)`` uses two threads.

@@ -1,5 +1,3 @@
-import Dispatch
-import Synchronization
 import StrataCore
 import StrataIO
 
@@ -380,13 +378,12 @@ struct QueryExecutor {
         }
         let middle = cells.count / 2
         let input = cells
-        let parts = Mutex<[Int: [CellAggregate]]>([:])
-        DispatchQueue.concurrentPerform(iterations: 2) { p in
+        let (first, second) = onTwoThreads { p in
             var part = Array(p == 0 ? input[..<middle] : input[middle...])
             for i in part.indices { part[i].settle() }
-            parts.withLock { $0[p] = part }
+            return part
         }
-        cells = parts.withLock { $0[0]! + $0[1]! }
+        cells = first + second
     }
 
     private static func precedes(_ a: [String?], _ b: [String?]) -> Bool {
