@@ -102,16 +102,28 @@ func totals(_ engine: Engine, field: String = "duration_ms") throws -> (count: U
         #expect(engine.statistics.rejected == ["timestamp_in_future": 1, "timestamp_too_old": 1])
     }
 
-    @Test func seriesCapRefusesNewSeriesOnly() throws {
+    /// With one shard, new series are admitted in line order; with several, the cap holds for the
+    /// head as a whole and exactly one of the two new series past it is refused.
+    @Test(arguments: [1, 4])
+    func seriesCapRefusesNewSeriesOnly(shards: Int) throws {
         let dir = TemporaryDirectory()
         let clock = TestClock(t0)
         var configuration = EngineConfiguration.test(dir, clock: clock)
         configuration.headLimits.maxSeries = 2
+        configuration.headShards = shards
         let engine = try Engine.open(configuration, logger: .quiet)
         let result = try engine.write(lines("m,k=1 v=1 \(t0)000000000\nm,k=2 v=1 \(t0)000000000\nm,k=3 v=1 \(t0)000000000\nm,k=1 v=5 \(t0)000000000"))
         #expect(result.pointsAccepted == 3)
-        #expect(result.rejections == [IngestRejection(line: 3, reason: .seriesLimit(limit: 2))])
+        #expect(result.rejections.count == 1)
+        #expect(result.rejections.first?.reason == .seriesLimit(limit: 2))
+        if shards == 1 { #expect(result.rejections == [IngestRejection(line: 3, reason: .seriesLimit(limit: 2))]) }
+        #expect([2, 3].contains(result.rejections.first?.line ?? 0))
         #expect(try totals(engine, field: "v") == (3, 7))
+        #expect(engine.statistics.headSeries == 2)
+        // Existing series keep ingesting; a new one is still refused.
+        let more = try engine.write(lines("m,k=1 v=2 \(t0)000000000\nm,k=4 v=1 \(t0)000000000"))
+        #expect(more.pointsAccepted == 1)
+        #expect(more.rejections == [IngestRejection(line: 2, reason: .seriesLimit(limit: 2))])
     }
 
     @Test func flushWritesSegmentsAndDeletesWAL() throws {

@@ -1,7 +1,7 @@
 #ifndef STRATA_CSTRATASUPPORT_H
 #define STRATA_CSTRATASUPPORT_H
 
-// The two things Strata needs from C that Swift does not expose.
+// What Strata needs from C that Swift does not expose.
 
 /// Asks the CPU to start loading the cache line at `address` for reading. Never faults, even for an
 /// invalid address; the head uses it to overlap the cache misses of consecutive points' lookups.
@@ -12,5 +12,18 @@ static inline void strata_prefetch(const void *address) {
 /// Tunes glibc's allocator to keep freed memory for reuse (see `keepFreedMemoryForReuse` in the
 /// `strata` executable). Does nothing on other C libraries.
 void strata_keep_freed_memory(int trim_threshold, int mmap_threshold);
+
+/// A readers-writer lock that prefers writers: once a writer waits, new readers wait behind it, so a
+/// steady stream of overlapping readers cannot starve it (glibc's default prefers readers). Readers
+/// must not take it recursively. Opaque; see `CutLock` in the engine.
+typedef struct strata_rwlock strata_rwlock;
+
+/// A new unlocked lock (never NULL: aborts when out of memory).
+strata_rwlock *strata_rwlock_create(void);
+void strata_rwlock_destroy(strata_rwlock *lock);
+void strata_rwlock_lock_shared(strata_rwlock *lock);
+void strata_rwlock_unlock_shared(strata_rwlock *lock);
+void strata_rwlock_lock_exclusive(strata_rwlock *lock);
+void strata_rwlock_unlock_exclusive(strata_rwlock *lock);
 
 #endif

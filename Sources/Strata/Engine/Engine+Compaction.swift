@@ -214,15 +214,13 @@ extension Engine {
     /// closed (flushable).
     func headNeedsEarlyFlush() -> Bool {
         let closedBefore = Granularity.minute.bucketStart(ofSeconds: configuration.clock() - configuration.flushGraceSeconds)
-        return state.withLock { state in
-            guard state.head.bucketCount >= configuration.headFlushBuckets, let range = state.head.minuteRange else { return false }
-            return range.lowerBound < closedBefore
-        }
+        guard head.bucketCount >= configuration.headFlushBuckets, let range = head.minuteRange else { return false }
+        return range.lowerBound < closedBefore
     }
 
     public func maintenanceStep() throws {
         let now = configuration.clock()
-        let oldest = state.withLock { $0.head.minuteRange?.lowerBound }
+        let oldest = head.minuteRange?.lowerBound
         if let oldest, oldest + 60 + configuration.flushGraceSeconds <= now - configuration.flushIntervalSeconds + 60 {
             try flush()
         }

@@ -26,24 +26,27 @@ extension Engine {
             total.segment = total.segment ?? chunk.segment
             total.bucketRows += chunk.bucketRows
             total.bytes += chunk.bytes
-            let more = state.withLock { $0.head.minuteRange.map { $0.lowerBound < cutoff } ?? false }
+            let more = head.minuteRange.map { $0.lowerBound < cutoff } ?? false
             if !more || chunk.bucketRows == 0 { return total }
         }
     }
 
     private func flushChunk(before limit: Int64, closedBefore: Int64) throws -> FlushResult {
         var cutoff = limit
-        // Cut: roll the WAL and drain due buckets atomically with respect to writers. Draining only
-        // moves arrays; the buckets become rows below, outside the lock, so writers are not held up.
-        let taken = try state.withLock { state throws -> (drained: [HeadBucketSet], converted: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
-            if let range = state.head.minuteRange, range.lowerBound < limit {
-                cutoff = state.head.cutoff(before: limit, atMostBuckets: configuration.flushChunkBuckets)
-                let walFile = try wal.roll()
-                state.drained.append(state.head.drainBuckets(before: cutoff))
-                state.pendingFlushMarks.append(Manifest.FlushMark(walFile: walFile, minuteCutoff: cutoff))
+        // Cut: roll the WAL and drain due buckets atomically with respect to writers (the cut lock
+        // waits for writes between their WAL append and the head). Draining only moves arrays; the
+        // buckets become rows below, outside the locks, so writers are not held up.
+        let taken = try cut.withExclusive {
+            try state.withLock { state throws -> (drained: [HeadBucketSet], converted: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
+                if let range = head.minuteRange, range.lowerBound < limit {
+                    cutoff = head.cutoff(before: limit, atMostBuckets: configuration.flushChunkBuckets)
+                    let walFile = try wal.roll()
+                    state.drained += head.drainBuckets(before: cutoff)
+                    state.pendingFlushMarks.append(Manifest.FlushMark(walFile: walFile, minuteCutoff: cutoff))
+                }
+                guard !state.flushing.isEmpty || !state.drained.isEmpty else { return nil }
+                return (state.drained, state.flushing, state.pendingFlushMarks, state.manifest)
             }
-            guard !state.flushing.isEmpty || !state.drained.isEmpty else { return nil }
-            return (state.drained, state.flushing, state.pendingFlushMarks, state.manifest)
         }
         guard let taken else { return FlushResult(segment: nil, bucketRows: 0, bytes: 0) }
         let started = SystemClock.monotonicNanoseconds()
@@ -51,26 +54,29 @@ extension Engine {
         var base = taken.converted.isEmpty ? RowColumns() : RowColumns(taken.converted)
         for set in taken.drained { base.append(set.columns()) }
         let bucketRows = taken.converted.count + taken.drained.reduce(0) { $0 + $1.count }
-        let cut = (marks: taken.marks, manifest: taken.manifest)
+        let covered = (marks: taken.marks, manifest: taken.manifest)
 
-        let outputs = Self.flushSegments(base, projections: configuration.projections, rolledUpBefore: cut.manifest.rolledUp(before:))
+        let outputs = Self.flushSegments(base, projections: configuration.projections, rolledUpBefore: covered.manifest.rolledUp(before:))
         let sequences = reserveSequences(outputs.count)
         var written: [WrittenSegment] = []
         for (index, output) in outputs.enumerated() {
             written.append(try writeSegment(output.rows, only: output.indices, granularity: output.granularity, sequence: sequences[index]))
         }
-        var oldestInUse: UInt64 = 0
         try commit(adding: written, { manifest in
-            manifest.flushMarks += cut.marks
+            manifest.flushMarks += covered.marks
             manifest.sealedBefore = max(manifest.sealedBefore, min(cutoff, closedBefore))
         }, alsoUpdating: { state in
             // The rows are in the published segments now: drop the in-memory copies in the same step.
             state.flushing = []
             state.drained = []
             state.pendingFlushMarks = []
-            let active = wal.activeSequence
-            oldestInUse = min(state.head.oldestWALFileInUse ?? active, active)
         })
+        // WAL files below the oldest one an open bucket (or a write still on its way to the head)
+        // depends on are no longer needed.
+        let oldestInUse = cut.withExclusive {
+            let active = wal.activeSequence
+            return min(head.oldestWALFileInUse ?? active, active)
+        }
         try configuration.faultInjector?(.afterManifestPublished)
         try wal.removeFiles(below: oldestInUse)
         let bytes = written.reduce(0) { $0 + Int($1.entry.byteCount) }

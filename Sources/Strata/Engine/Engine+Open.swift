@@ -46,7 +46,7 @@ extension Engine {
         // Replay the WAL into a fresh head.
         var limits = configuration.headLimits
         if limits.maxAgeSeconds == nil { limits.maxAgeSeconds = configuration.retention.longest }
-        var head = Head(limits: limits)
+        let head = ShardedHead(shardCount: configuration.headShards, limits: limits)
         let walDirectory = directory + "/wal"
         try FileSystem.createDirectory(walDirectory)
         var batch = ParsedBatch()
@@ -58,9 +58,9 @@ extension Engine {
                 batch.removeAll()
                 LineProtocolParser(precision: record.precision, limits: configuration.parseLimits)
                     .parse(record.lines, defaultTimestamp: record.defaultTimestamp, into: &batch)
-                let before = head.statistics.pointsAccepted
-                _ = head.apply(batch, nowSeconds: record.receivedAt, walFile: sequence, skippingMinutesBefore: cutoff)
-                report.pointsReplayed += head.statistics.pointsAccepted - before
+                let applied = head.apply(batch, keys: SeriesKeyBatch(batch), partition: head.partition(batch), nowSeconds: record.receivedAt,
+                                         walFile: sequence, skippingMinutesBefore: cutoff)
+                report.pointsReplayed += applied.pointsAccepted
                 report.walRecordsReplayed += 1
             }
             report.walFilesReplayed += 1
@@ -86,7 +86,7 @@ extension Engine {
             manifest.flushMarks.removeAll { $0.walFile <= oldest }
         }
         let engine = Engine(configuration: configuration, logger: logger, wal: wal,
-                            state: State(head: head, manifest: manifest, segments: segments), recovery: report)
+                            head: head, state: State(manifest: manifest, segments: segments), recovery: report)
         logger.info("engine open", metadata: [
             "dataDirectory": "\(directory)", "segments": "\(segments.count)",
             "walFilesReplayed": "\(report.walFilesReplayed)", "pointsReplayed": "\(report.pointsReplayed)",

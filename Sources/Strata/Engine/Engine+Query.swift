@@ -41,24 +41,25 @@ extension Engine {
     /// nothing is counted twice. Queries that see the same head state share one ``HeadView`` (see
     /// ``HeadViewCache``): copying the head into rows is the largest fixed cost of a query.
     func querySnapshot(measurement: String?) -> QuerySnapshot {
-        state.withLock { state in
+        // Shared with writers, exclusive of a flush's cut: the head and the drained rows agree.
+        cut.withShared { state.withLock { state in
             var segments: [Granularity: [SegmentReader]] = [:]
             for segment in state.manifest.segments {
                 if let reader = state.segments[segment.relativePath] { segments[segment.granularity, default: []].append(reader) }
             }
             let published = !state.pendingFlushMarks.isEmpty && state.pendingFlushMarks.allSatisfy { state.manifest.flushMarks.contains($0) }
             let fingerprint = HeadFingerprint(
-                valuesAggregated: state.head.statistics.valuesAggregated, buckets: state.head.bucketCount, series: state.head.seriesCount,
+                valuesAggregated: head.statistics.valuesAggregated, buckets: head.bucketCount, series: head.seriesCount,
                 flushing: state.flushing.count, drained: state.drained.count, pendingFlushMarks: state.pendingFlushMarks.count,
                 published: published, nextSegmentSequence: state.manifest.nextSegmentSequence, flushMarks: state.manifest.flushMarks.count)
-            let head = HeadViewCache.shared.view(engine: self, measurement: measurement, fingerprint: fingerprint) {
-                var rows = state.head.rows()
+            let headView = HeadViewCache.shared.view(engine: self, measurement: measurement, fingerprint: fingerprint) {
+                var rows = head.rows()
                 if !published { rows += state.flushing + state.drained.flatMap { $0.rows() } }
                 if let measurement { rows.removeAll { $0.series.measurement != measurement } }
                 return rows
             }
-            return QuerySnapshot(availability: QueryPlan.Availability(state.manifest), segments: segments, head: head)
-        }
+            return QuerySnapshot(availability: QueryPlan.Availability(state.manifest), segments: segments, head: headView)
+        } }
     }
 }
 

@@ -12,11 +12,14 @@ import StrataIO
 /// try engine.close()
 /// ```
 ///
-/// Thread-safe: parsing runs on the caller's thread; WAL appends and aggregation are serialised by a
-/// lock; with ``WALSyncPolicy/everyWrite`` concurrent writers share fsyncs.
+/// Thread-safe: parsing runs on the caller's thread; WAL appends are serialised, and concurrent
+/// writers aggregate in parallel in the head's shards (``ShardedHead``); with
+/// ``WALSyncPolicy/everyWrite`` concurrent writers share fsyncs.
+///
+/// Locks, always taken in this order: ``cut`` (shared by writes and query snapshots, exclusive for a
+/// flush's cut), then ``state``, then a head shard's.
 public final class Engine: Sendable {
     struct State: Sendable {
-        var head: Head
         var manifest: Manifest
         /// Open readers of the live segments, by relative path.
         var segments: [String: SegmentReader]
@@ -28,7 +31,6 @@ public final class Engine: Sendable {
         var pendingFlushMarks: [Manifest.FlushMark] = []
         /// Compaction counters.
         var compaction = CompactionStatistics()
-        var closed = false
     }
 
     public let configuration: EngineConfiguration
@@ -36,6 +38,13 @@ public final class Engine: Sendable {
     public let recovery: RecoveryReport
     let logger: Logger
     let wal: WriteAheadLog
+    /// The open 1-minute buckets.
+    let head: ShardedHead
+    /// Held shared from a write's WAL append until its points are in the head, and exclusively while a
+    /// flush rolls the WAL and drains the head (see ``CutLock``).
+    let cut = CutLock()
+    /// Set by ``close()``; later writes are refused.
+    let closed = Atomic<Bool>(false)
     let state: Mutex<State>
     /// Serialises flushes (and later compactions) with each other.
     let maintenanceLock = Mutex<Void>(())
@@ -47,10 +56,11 @@ public final class Engine: Sendable {
     var directory: String { configuration.dataDirectory }
     var walDirectory: String { directory + "/wal" }
 
-    init(configuration: EngineConfiguration, logger: Logger, wal: WriteAheadLog, state: State, recovery: RecoveryReport) {
+    init(configuration: EngineConfiguration, logger: Logger, wal: WriteAheadLog, head: ShardedHead, state: State, recovery: RecoveryReport) {
         self.configuration = configuration
         self.logger = logger
         self.wal = wal
+        self.head = head
         self.state = Mutex(state)
         self.recovery = recovery
     }
@@ -78,13 +88,12 @@ public final class Engine: Sendable {
         // Frame (and LZ4-compress) the WAL record and build the series keys before taking the engine lock.
         let frame = WALFile.frame(WALRecord(precision: precision, defaultTimestamp: timestamp, receivedAt: now, lines: lines))
         let keys = SeriesKeyBatch(batch)
-        let lsn = try state.withLock { state throws -> WriteAheadLog.LSN in
-            guard !state.closed else { throw EngineError.closed }
+        let partition = head.partition(batch)
+        let lsn = try cut.withShared { () throws -> WriteAheadLog.LSN in
+            guard !closed.load(ordering: .acquiring) else { throw EngineError.closed }
             let (lsn, file) = try wal.append(frame: frame)
             try configuration.faultInjector?(.afterWALAppend)
-            let before = state.head.statistics.pointsAccepted
-            result.rejections = state.head.apply(batch, keys: keys, nowSeconds: now, walFile: file)
-            result.pointsAccepted = state.head.statistics.pointsAccepted - before
+            (result.rejections, result.pointsAccepted) = head.apply(batch, keys: keys, partition: partition, nowSeconds: now, walFile: file)
             return lsn
         }
         if configuration.walSyncPolicy == .everyWrite { try wal.sync(through: lsn) }
@@ -116,7 +125,7 @@ public final class Engine: Sendable {
     private func waitWhileHeadIsFull() {
         let deadline = SystemClock.monotonicNanoseconds() + 60_000_000_000
         guard maintenanceRunning.load(ordering: .relaxed) else { return }
-        while state.withLock({ !$0.closed && $0.head.bucketCount > configuration.headMaxBuckets }),
+        while !closed.load(ordering: .relaxed) && head.bucketCount > configuration.headMaxBuckets,
               SystemClock.monotonicNanoseconds() < deadline {
             SystemClock.sleep(milliseconds: 5)
         }
@@ -129,7 +138,7 @@ public final class Engine: Sendable {
     public func close() throws {
         try flush(everything: true)
         try wal.syncAll()
-        state.withLock { $0.closed = true }
+        cut.withExclusive { closed.store(true, ordering: .releasing) }
     }
 
     // MARK: - Reading
@@ -143,7 +152,9 @@ public final class Engine: Sendable {
 
     /// Copies of the head's buckets and of rows being flushed.
     public func headRows() -> [BucketRow] {
-        state.withLock { $0.head.rows() + $0.flushing + $0.drained.flatMap { $0.rows() } }
+        cut.withShared {
+            state.withLock { state in head.rows() + state.flushing + state.drained.flatMap { $0.rows() } }
+        }
     }
 
     /// Every 1-minute row the engine holds (head and 1m segments), merged per (series, minute).
@@ -161,15 +172,13 @@ public final class Engine: Sendable {
 
     /// Live counters.
     public var statistics: EngineStatistics {
-        state.withLock { state in
-            EngineStatistics(
-                headSeries: state.head.seriesCount, headBuckets: state.head.bucketCount,
-                pointsAccepted: state.head.statistics.pointsAccepted, valuesAggregated: state.head.statistics.valuesAggregated,
-                stringFieldsIgnored: state.head.statistics.stringFieldsIgnored,
-                nonFiniteValuesIgnored: state.head.statistics.nonFiniteValuesIgnored,
-                rejected: Dictionary(uniqueKeysWithValues: state.head.statistics.rejected.map { ($0.key.label, $0.value) }),
-                segments: state.manifest.segments.count)
-        }
+        let counters = head.statistics
+        return EngineStatistics(
+            headSeries: head.seriesCount, headBuckets: head.bucketCount,
+            pointsAccepted: counters.pointsAccepted, valuesAggregated: counters.valuesAggregated,
+            stringFieldsIgnored: counters.stringFieldsIgnored, nonFiniteValuesIgnored: counters.nonFiniteValuesIgnored,
+            rejected: Dictionary(uniqueKeysWithValues: counters.rejected.map { ($0.key.label, $0.value) }),
+            segments: state.withLock { $0.manifest.segments.count })
     }
 }
 

@@ -35,6 +35,11 @@ public struct EngineConfiguration: Sendable {
     /// memory without bound) while the head holds more than this many buckets; the wait ends when
     /// flushes bring it back under, or after 60 s. Default 2,000,000.
     public var headMaxBuckets = 2_000_000
+    /// The head is split into this many shards by series, each with a lock of its own, so that
+    /// concurrent writes aggregate on several cores at once (see ``ShardedHead``). Default 4; 1 gives
+    /// one lock for all writers (and, within a batch that reaches a series cap, line-order admission
+    /// of its new series; with more shards, which of them are admitted follows the shards).
+    public var headShards = 4
     /// Projections maintained alongside the base series (see ``Projection``). Default:
     /// ``Projection/httpRequestDefaults`` (total, endpoint+method, key, endpoint+status_class,
     /// key+status_class of `http_request`). Applies to minutes flushed after it is set.

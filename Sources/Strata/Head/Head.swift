@@ -21,10 +21,13 @@ struct Head: Sendable {
 
     private(set) var statistics = Statistics()
     var limits: HeadLimits
+    /// The series caps, shared with the other shards of the same head (see ``SeriesBudget``).
+    let budget: SeriesBudget
 
     /// Canonical series key → head-local series id, with each series' most recent bucket.
     private var series = HeadSeriesTable()
-    /// Measurement of each series (for the per-measurement cap).
+    /// Measurement of each series, and this head's series per measurement (what it gives back to the
+    /// budget when a drain drops series).
     private var seriesMeasurement: [String] = []
     private var seriesPerMeasurement: [String: Int] = [:]
     /// Field name → head-local field id.
@@ -53,8 +56,9 @@ struct Head: Sendable {
     /// repeat the previous point's field keys, as nearly all do.
     private var pointFieldIDs: [UInt32] = []
 
-    init(limits: HeadLimits) {
+    init(limits: HeadLimits, budget: SeriesBudget = SeriesBudget()) {
         self.limits = limits
+        self.budget = budget
     }
 
     /// Zeroes the counters (after WAL replay, so they count only this run's writes).
@@ -72,8 +76,11 @@ struct Head: Sendable {
     ///   - walFile: the WAL file the batch was logged in (see ``HeadBucket/firstWALFile``).
     ///   - skippingMinutesBefore: on WAL replay, points of minutes before this are already in segments
     ///     and are skipped silently.
+    ///   - only: the indices (ascending) of the points to aggregate, when not all of them (a shard's
+    ///     share of the batch, see ``ShardedHead``).
     mutating func apply(
-        _ batch: ParsedBatch, keys: SeriesKeyBatch? = nil, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64 = Int64.min
+        _ batch: ParsedBatch, keys: SeriesKeyBatch? = nil, only: HeadArray<Int32>? = nil, nowSeconds: Int64, walFile: UInt64,
+        skippingMinutesBefore: Int64 = Int64.min
     ) -> [IngestRejection] {
         let keys = keys ?? SeriesKeyBatch(batch)
         precondition(keys.count == batch.points.count, "series keys of another batch")
@@ -82,7 +89,15 @@ struct Head: Sendable {
             batch.tags.withUnsafeBufferPointer { tags in
                 batch.fields.withUnsafeBufferPointer { fields in
                     let text = BatchText(bytes: bytes, tags: tags, fields: fields)
-                    applyPoints(batch, text, keys, nowSeconds: nowSeconds, walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+                    if let only {
+                        only.withUnsafeBufferPointer { indices in
+                            applyPoints(batch, text, keys, PointSelection(indices: indices), nowSeconds: nowSeconds, walFile: walFile,
+                                        skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+                        }
+                    } else {
+                        applyPoints(batch, text, keys, PointSelection(all: batch.points.count), nowSeconds: nowSeconds,
+                                    walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+                    }
                 }
             }
         }
@@ -93,21 +108,23 @@ struct Head: Sendable {
     /// slots; keys and series records; latest buckets; field states), so the cache misses of a chunk's
     /// points overlap instead of following one another.
     private mutating func applyPoints(
-        _ batch: ParsedBatch, _ text: BatchText, _ keys: SeriesKeyBatch, nowSeconds: Int64, walFile: UInt64, skippingMinutesBefore: Int64,
-        rejections: inout [IngestRejection]
+        _ batch: ParsedBatch, _ text: BatchText, _ keys: SeriesKeyBatch, _ selection: PointSelection, nowSeconds: Int64, walFile: UInt64,
+        skippingMinutesBefore: Int64, rejections: inout [IngestRejection]
     ) {
         let maxFuture = limits.maxFutureSeconds
         let maxAge = limits.maxAgeSeconds
         var previousFieldStart = -1
         let points = batch.points
         var chunkStart = 0
-        while chunkStart < points.count {
-            let chunkEnd = min(chunkStart + Self.chunkSize, points.count)
-            for i in chunkStart..<chunkEnd { series.prefetchSlot(hash: keys.hashes[i]) }
-            for i in chunkStart..<chunkEnd { series.prefetchSeries(hash: keys.hashes[i]) }
+        // Positions in the selection; `selection[p]` is the point's index in the batch.
+        while chunkStart < selection.count {
+            let chunkEnd = min(chunkStart + Self.chunkSize, selection.count)
+            for p in chunkStart..<chunkEnd { series.prefetchSlot(hash: keys.hashes[selection[p]]) }
+            for p in chunkStart..<chunkEnd { series.prefetchSeries(hash: keys.hashes[selection[p]]) }
             // Checks and series resolution, in point order (rejections and series admission are ordered).
             chunkSeries.removeAll()
-            for i in chunkStart..<chunkEnd {
+            for p in chunkStart..<chunkEnd {
+                let i = selection[p]
                 let point = points[i]
                 chunkSeries.append(-1)
                 let seconds = Granularity.minute.bucketStart(ofNanoseconds: point.timestamp)
@@ -136,29 +153,30 @@ struct Head: Sendable {
                     }
                     seriesID = id
                 }
-                chunkSeries[i - chunkStart] = Int32(seriesID)
+                chunkSeries[p - chunkStart] = Int32(seriesID)
                 let record = series.records[Int(seriesID)]
                 strata_prefetch(buckets.address(Int(record.recentBucket)))
                 // A point off its series' latest bucket looks up or inserts in the bucket index.
                 if record.recentMinute != seconds { bucketIndex.prefetch(series: seriesID, minute: seconds) }
             }
             // Buckets.
-            for i in chunkStart..<chunkEnd where chunkSeries[i - chunkStart] >= 0 {
-                let seconds = Granularity.minute.bucketStart(ofNanoseconds: points[i].timestamp)
-                let bucket = bucketFor(series: UInt32(chunkSeries[i - chunkStart]), minute: seconds, walFile: walFile)
-                chunkSeries[i - chunkStart] = Int32(bucket)
+            for p in chunkStart..<chunkEnd where chunkSeries[p - chunkStart] >= 0 {
+                let seconds = Granularity.minute.bucketStart(ofNanoseconds: points[selection[p]].timestamp)
+                let bucket = bucketFor(series: UInt32(chunkSeries[p - chunkStart]), minute: seconds, walFile: walFile)
+                chunkSeries[p - chunkStart] = Int32(bucket)
                 let first = buckets[bucket].firstState
                 if first >= 0 { strata_prefetch(summaries.address(Int(first))) }
             }
             // Fields.
-            for i in chunkStart..<chunkEnd where chunkSeries[i - chunkStart] >= 0 {
+            for p in chunkStart..<chunkEnd where chunkSeries[p - chunkStart] >= 0 {
+                let i = selection[p]
                 let fieldStart = Int(points[i].fieldStart)
                 let fieldCount = Int(points[i].fieldCount)
                 if previousFieldStart < 0 || !text.sameFieldKeys(fieldStart, previousFieldStart, count: fieldCount, previousCount: pointFieldIDs.count) {
                     resolveFieldIDs(text, fieldStart: fieldStart, count: fieldCount)
                 }
                 previousFieldStart = fieldStart
-                aggregateFields(text, fieldStart: fieldStart, into: Int(chunkSeries[i - chunkStart]))
+                aggregateFields(text, fieldStart: fieldStart, into: Int(chunkSeries[p - chunkStart]))
                 statistics.pointsAccepted += 1
             }
             chunkStart = chunkEnd
@@ -230,13 +248,9 @@ struct Head: Sendable {
         for i in tagStart..<(tagStart + Int(point.tagCount)) where batch.string(batch.tags[i].key) == Projection.tagKey {
             return .reservedTag(key: Projection.tagKey)
         }
-        if series.count >= limits.maxSeries { return .seriesLimit(limit: limits.maxSeries) }
         let measurement = batch.string(point.measurement)
-        let current = seriesPerMeasurement[measurement, default: 0]
-        if current >= limits.maxSeriesPerMeasurement {
-            return .measurementSeriesLimit(measurement: measurement, limit: limits.maxSeriesPerMeasurement)
-        }
-        seriesPerMeasurement[measurement] = current + 1
+        if let refusal = budget.admit(measurement: measurement, limits: limits) { return refusal }
+        seriesPerMeasurement[measurement, default: 0] += 1
         return nil
     }
 
@@ -407,6 +421,7 @@ struct Head: Sendable {
         var newSeries = HeadSeriesTable(capacity: max(4096, kept.count))
         var newMeasurement: [String] = []
         var remap: [UInt32: UInt32] = [:]
+        var released = seriesPerMeasurement
         seriesPerMeasurement.removeAll(keepingCapacity: true)
         let newBuckets = HeadArray<HeadBucket>(capacity: max(4096, kept.count))
         bucketIndex = HeadBucketIndex(capacity: max(4096, kept.count))
@@ -421,6 +436,7 @@ struct Head: Sendable {
                 let measurement = seriesMeasurement[Int(old)]
                 newMeasurement.append(measurement)
                 seriesPerMeasurement[measurement, default: 0] += 1
+                released[measurement, default: 0] -= 1
                 bucket.series = mapped
             }
             let index = Int32(newBuckets.count)
@@ -435,6 +451,7 @@ struct Head: Sendable {
         series = newSeries
         seriesMeasurement = newMeasurement
         buckets = newBuckets
+        budget.release(released)
     }
 
     /// Copies of every bucket as rows (for queries over the head), optionally only from `minSeconds` on.
@@ -450,9 +467,19 @@ struct Head: Sendable {
     /// progress). Draining before it flushes the oldest minutes first, in bounded chunks.
     func cutoff(before limit: Int64, atMostBuckets maxBuckets: Int) -> Int64 {
         var perMinute: [Int64: Int] = [:]
+        countBucketsPerMinute(before: limit, into: &perMinute)
+        return Self.cutoff(perMinute: perMinute, before: limit, atMostBuckets: maxBuckets)
+    }
+
+    /// Adds the number of buckets of each minute before `limit` to `perMinute`.
+    func countBucketsPerMinute(before limit: Int64, into perMinute: inout [Int64: Int]) {
         buckets.withUnsafeBufferPointer { buckets in
             for bucket in buckets where bucket.minute < limit { perMinute[bucket.minute, default: 0] += 1 }
         }
+    }
+
+    /// ``cutoff(before:atMostBuckets:)`` from the bucket counts per minute.
+    static func cutoff(perMinute: [Int64: Int], before limit: Int64, atMostBuckets maxBuckets: Int) -> Int64 {
         let minutes = perMinute.keys.sorted()
         guard let first = minutes.first else { return limit }
         var taken = perMinute[first]!
@@ -476,6 +503,26 @@ struct Head: Sendable {
         }
     }
 
+}
+
+/// The points of a batch that one ``Head/apply`` aggregates: all of them, or the listed indices.
+private struct PointSelection {
+    let indices: UnsafeBufferPointer<Int32>?
+    let count: Int
+
+    init(indices: UnsafeBufferPointer<Int32>) {
+        self.indices = indices
+        count = indices.count
+    }
+
+    init(all count: Int) {
+        indices = nil
+        self.count = count
+    }
+
+    /// The batch index of the point at `position`.
+    @inline(__always)
+    subscript(position: Int) -> Int { indices.map { Int($0[position]) } ?? position }
 }
 
 /// Raw views of a parsed batch's text, tags and fields for the duration of ``Head/apply``.
