@@ -69,6 +69,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Flush the head early once it holds this many (series, minute) buckets with closed minutes among them, a few hundred bytes each: bounds memory when clients backfill (env STRATA_HEAD_FLUSH_BUCKETS).", valueName: "count"))
     var headFlushBuckets: Int = envInt("STRATA_HEAD_FLUSH_BUCKETS") ?? EngineConfiguration(dataDirectory: "").headFlushBuckets
 
+    @Option(name: .long, help: ArgumentHelp("Shards of the head, 1 ... 64: concurrent writes aggregate in different shards at once (env STRATA_HEAD_SHARDS).", valueName: "count"))
+    var headShards: Int = envInt("STRATA_HEAD_SHARDS") ?? EngineConfiguration(dataDirectory: "").headShards
+
     @Option(name: .long, help: ArgumentHelp("Largest HTTP request body in bytes, after gzip decompression; larger bodies get 413 (env STRATA_MAX_BODY_SIZE).", valueName: "bytes"))
     var maxBodySize: Int = envInt("STRATA_MAX_BODY_SIZE") ?? (32 << 20)
 
@@ -104,6 +107,8 @@ struct Serve: AsyncParsableCommand {
         configuration.engine.headLimits.maxSeriesPerMeasurement = maxSeriesPerMeasurement
         guard headFlushBuckets > 0 else { throw ValidationError("--head-flush-buckets must be positive") }
         configuration.engine.headFlushBuckets = headFlushBuckets
+        guard (1...64).contains(headShards) else { throw ValidationError("--head-shards must be between 1 and 64, got \(headShards)") }
+        configuration.engine.headShards = headShards
         guard maxBodySize > 0, maxBodySize <= 60 << 20 else { throw ValidationError("--max-body-size must be between 1 and \(60 << 20) bytes") }
         configuration.maxBodySize = maxBodySize
         guard drainSeconds >= 0 else { throw ValidationError("--drain-seconds must not be negative") }

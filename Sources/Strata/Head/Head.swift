@@ -86,17 +86,19 @@ struct Head: Sendable {
         precondition(keys.count == batch.points.count, "series keys of another batch")
         var rejections: [IngestRejection] = []
         batch.bytes.withUnsafeBytes { bytes in
-            batch.tags.withUnsafeBufferPointer { tags in
-                batch.fields.withUnsafeBufferPointer { fields in
-                    let text = BatchText(bytes: bytes, tags: tags, fields: fields)
-                    if let only {
-                        only.withUnsafeBufferPointer { indices in
-                            applyPoints(batch, text, keys, PointSelection(indices: indices), nowSeconds: nowSeconds, walFile: walFile,
-                                        skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+            batch.points.withUnsafeBufferPointer { points in
+                batch.tags.withUnsafeBufferPointer { tags in
+                    batch.fields.withUnsafeBufferPointer { fields in
+                        let text = BatchText(bytes: bytes, points: points, tags: tags, fields: fields)
+                        if let only {
+                            only.withUnsafeBufferPointer { indices in
+                                applyPoints(batch, text, keys, PointSelection(indices: indices), nowSeconds: nowSeconds, walFile: walFile,
+                                            skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
+                            }
+                        } else {
+                            applyPoints(batch, text, keys, PointSelection(all: batch.points.count), nowSeconds: nowSeconds,
+                                        walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
                         }
-                    } else {
-                        applyPoints(batch, text, keys, PointSelection(all: batch.points.count), nowSeconds: nowSeconds,
-                                    walFile: walFile, skippingMinutesBefore: skippingMinutesBefore, rejections: &rejections)
                     }
                 }
             }
@@ -114,13 +116,21 @@ struct Head: Sendable {
         let maxFuture = limits.maxFutureSeconds
         let maxAge = limits.maxAgeSeconds
         var previousFieldStart = -1
-        let points = batch.points
+        let points = text.points
         var chunkStart = 0
         // Positions in the selection; `selection[p]` is the point's index in the batch.
         while chunkStart < selection.count {
             let chunkEnd = min(chunkStart + Self.chunkSize, selection.count)
-            for p in chunkStart..<chunkEnd { series.prefetchSlot(hash: keys.hashes[selection[p]]) }
-            for p in chunkStart..<chunkEnd { series.prefetchSeries(hash: keys.hashes[selection[p]]) }
+            for p in chunkStart..<chunkEnd {
+                let i = selection[p]
+                series.prefetchSlot(hash: keys.hashes[i])
+                strata_prefetch(text.points.baseAddress! + i)
+            }
+            for p in chunkStart..<chunkEnd {
+                let i = selection[p]
+                series.prefetchSeries(hash: keys.hashes[i])
+                strata_prefetch(text.fields.baseAddress! + Int(text.points[i].fieldStart))
+            }
             // Checks and series resolution, in point order (rejections and series admission are ordered).
             chunkSeries.removeAll()
             for p in chunkStart..<chunkEnd {
@@ -528,6 +538,7 @@ private struct PointSelection {
 /// Raw views of a parsed batch's text, tags and fields for the duration of ``Head/apply``.
 private struct BatchText {
     let bytes: UnsafeRawBufferPointer
+    let points: UnsafeBufferPointer<ParsedPoint>
     let tags: UnsafeBufferPointer<ParsedTag>
     let fields: UnsafeBufferPointer<ParsedField>
 
