@@ -34,7 +34,7 @@ let package = Package(
         /// The system liblz4 (`apt-get install liblz4-dev`).
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         /// The only module with raw memory and syscalls: byte cursors, CRC32C, LZ4, files, mmap.
-        .target(name: "StrataIO", dependencies: ["CLZ4"], swiftSettings: swiftSettings),
+        .target(name: "StrataIO", dependencies: ["CLZ4", "CStrataSupport"], swiftSettings: swiftSettings),
         /// Pure values and codecs: line protocol, t-digest, aggregates, series keys.
         .target(name: "StrataCore", dependencies: ["StrataIO"], swiftSettings: swiftSettings),
         // Two small C functions Swift lacks: a cache prefetch hint, and glibc allocator tuning.

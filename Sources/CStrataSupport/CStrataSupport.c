@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -55,3 +56,41 @@ void strata_rwlock_lock_exclusive(strata_rwlock *lock) {
 void strata_rwlock_unlock_exclusive(strata_rwlock *lock) {
     if (pthread_rwlock_unlock(&lock->lock) != 0) abort();
 }
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+
+int strata_crc32c_hardware_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2");
+}
+
+__attribute__((target("sse4.2")))
+uint32_t strata_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
+    const unsigned char *bytes = data;
+    uint64_t c = (uint32_t)~crc;
+    while (length >= 8) {
+        uint64_t word;
+        memcpy(&word, bytes, 8);
+        c = _mm_crc32_u64(c, word);
+        bytes += 8;
+        length -= 8;
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (length > 0) {
+        c32 = _mm_crc32_u8(c32, *bytes);
+        bytes += 1;
+        length -= 1;
+    }
+    return ~c32;
+}
+#else
+int strata_crc32c_hardware_available(void) { return 0; }
+
+uint32_t strata_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
+    (void)data;
+    (void)length;
+    abort();  /* never called: strata_crc32c_hardware_available() is 0 */
+    return crc;
+}
+#endif

@@ -1,3 +1,5 @@
+import CStrataSupport
+
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every Strata file format.
 ///
 /// Chosen over CRC-32 (IEEE) for its better error detection on short records; it is also what
@@ -14,9 +16,20 @@ public enum CRC32C {
         return copy.withUnsafeBytes { update(0, $0) }
     }
 
-    /// Continues a running checksum `crc` (0 for a fresh one) over `bytes`.
+    /// Continues a running checksum `crc` (0 for a fresh one) over `bytes`: with the CPU's CRC32
+    /// instruction where there is one (x86-64 SSE4.2; about ten times the tables' speed), else with
+    /// the tables. Both give the same value (a test checks them against each other).
     @usableFromInline
     static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        guard hardwareAvailable, let base = bytes.baseAddress else { return updateWithTables(crc, bytes) }
+        return strata_crc32c_hardware(crc, base, bytes.count)
+    }
+
+    /// Whether ``update(_:_:)`` uses the CPU's CRC32 instruction.
+    static let hardwareAvailable = strata_crc32c_hardware_available() != 0
+
+    /// ``update(_:_:)`` with the slicing-by-8 tables, on any CPU.
+    static func updateWithTables(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         var index = 0
         let count = bytes.count

@@ -3,7 +3,8 @@ import CLZ4
 /// LZ4 block compression from the system liblz4: the codec of segment column blocks.
 public enum LZ4 {
     /// Compresses `input` as one LZ4 block (no frame header); decompression needs the original size.
-    public static func compress(_ input: [UInt8]) -> [UInt8] {
+    /// `acceleration` above 1 trades ratio for speed (liblz4's `acceleration`; any value decodes alike).
+    public static func compress(_ input: [UInt8], acceleration: Int32 = 1) -> [UInt8] {
         if input.isEmpty { return [] }
         let bound = Int(LZ4_compressBound(Int32(input.count)))
         // The compression state lives on the heap: LZ4_compress_default would put 16 KiB on the
@@ -18,7 +19,7 @@ public enum LZ4 {
                     state,
                     src.baseAddress!.assumingMemoryBound(to: CChar.self),
                     UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self),
-                    Int32(input.count), Int32(bound), 1)
+                    Int32(input.count), Int32(bound), max(1, acceleration))
                 precondition(written > 0, "LZ4_compress_fast_extState failed for \(input.count) bytes")
                 initialized = Int(written)
             }

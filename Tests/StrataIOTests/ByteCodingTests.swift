@@ -10,6 +10,31 @@ import Testing
         #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
     }
 
+    /// The CRC32 instruction and the tables agree on every length and alignment, and on continued sums.
+    @Test func crc32cHardwareMatchesTheTables() {
+        #if arch(x86_64)
+        #expect(CRC32C.hardwareAvailable, "x86-64 machines of this kind have SSE4.2")
+        #endif
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let bytes = (0..<4_200).map { _ -> UInt8 in
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: seed >> 56)
+        }
+        bytes.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for length in [0, 1, 7, 8, 9, 15, 16, 63, 64, 65, 1_000, 4_000] {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    #expect(CRC32C.update(0, slice) == CRC32C.updateWithTables(0, slice))
+                    #expect(CRC32C.update(0xDEAD_BEEF, slice) == CRC32C.updateWithTables(0xDEAD_BEEF, slice))
+                }
+            }
+            let whole = CRC32C.updateWithTables(0, all)
+            let halves = CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: all[..<1_234])), UnsafeRawBufferPointer(rebasing: all[1_234...]))
+            #expect(halves == whole)
+        }
+        #expect(CRC32C.updateWithTables(0, UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+
     @Test func integersAreLittleEndian() throws {
         var w = ByteWriter()
         w.writeUInt16(0x0102)

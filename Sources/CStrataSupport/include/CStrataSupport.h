@@ -13,6 +13,17 @@ static inline void strata_prefetch(const void *address) {
 /// `strata` executable). Does nothing on other C libraries.
 void strata_keep_freed_memory(int trim_threshold, int mmap_threshold);
 
+#include <stddef.h>
+#include <stdint.h>
+
+/// Whether `strata_crc32c_hardware` may be called: the CPU has the CRC32 instruction (x86-64 SSE4.2).
+int strata_crc32c_hardware_available(void);
+
+/// Continues CRC32C `crc` (0 for a fresh one; the usual pre- and post-inversion included) over
+/// `length` bytes at `data` with the CPU's CRC32 instruction. Only when
+/// `strata_crc32c_hardware_available()`; the result equals the table-driven one in StrataIO.
+uint32_t strata_crc32c_hardware(uint32_t crc, const void *data, size_t length);
+
 /// A readers-writer lock that prefers writers: once a writer waits, new readers wait behind it, so a
 /// steady stream of overlapping readers cannot starve it (glibc's default prefers readers). Readers
 /// must not take it recursively. Opaque; see `CutLock` in the engine.

@@ -14,6 +14,10 @@ struct WALRecord: Sendable, Equatable {
     static let codecLZ4: UInt8 = 1
     /// Payloads at least this long are LZ4-compressed when that saves at least an eighth.
     static let compressionThreshold = 512
+    /// Payloads at least this long (the big batches of TCP ingest) are compressed with LZ4
+    /// acceleration 4: on line protocol about 25 % faster for about 7 % more bytes (4.1× instead of
+    /// 4.4×), and compression is a tenth of ingest's CPU. Smaller ones use the default.
+    static let fastCompressionThreshold = 64 << 10
 
     /// Precision of timestamps in `lines`.
     var precision: TimestampPrecision
@@ -31,7 +35,7 @@ struct WALRecord: Sendable, Equatable {
         var codec = Self.codecNone
         var stored = lines
         if lines.count >= Self.compressionThreshold {
-            let compressed = LZ4.compress(lines)
+            let compressed = LZ4.compress(lines, acceleration: lines.count >= Self.fastCompressionThreshold ? 4 : 1)
             if compressed.count <= lines.count - lines.count / 8 {
                 codec = Self.codecLZ4
                 stored = compressed
