@@ -72,10 +72,14 @@ final class ShardedHead: Sendable {
         return hash
     }
 
-    /// Up to 8 bytes of `text` from `start`, little-endian.
+    /// Up to 8 bytes of `text` from `start`, little-endian (the bytes past `count` as zeros).
     @inline(__always)
     private static func word(_ text: UnsafeRawBufferPointer, start: Int, count: Int) -> UInt64 {
-        if count == 8 { return UInt64(littleEndian: text.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        if start + 8 <= text.count {
+            // One load, then the bytes beyond `count` masked off.
+            let loaded = UInt64(littleEndian: text.loadUnaligned(fromByteOffset: start, as: UInt64.self))
+            return count >= 8 ? loaded : loaded & ((1 << (8 * UInt64(count))) &- 1)
+        }
         var word: UInt64 = 0
         for i in 0..<count { word |= UInt64(text[start + i]) << (8 * UInt64(i)) }
         return word
