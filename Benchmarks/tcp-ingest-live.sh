@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Sustained live TCP ingest of `strata serve`: `strata-loadgen --live` sends the realistic workload at a
+# fixed rate for a fixed time, each buffer stamped with the wall clock, over C connections, so minutes
+# close and the server flushes them while ingest goes on. The sender generates lines as it sends, on
+# the same 2-core machine. Prints what was sent, how far behind the server was when the sender stopped
+# and when it had stored everything, server CPU, peak RSS and the 1m segments written.
+#
+# Usage: Benchmarks/tcp-ingest-live.sh [RATE lines/s (600000)] [SECONDS (150)] [CONNECTIONS (4)]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rate=${1:-600000}
+seconds=${2:-150}
+connections=${3:-4}
+
+swift build -c release --product strata >/dev/null 2>&1 || swift build -c release --product strata
+swift build -c release --product strata-loadgen >/dev/null 2>&1 || swift build -c release --product strata-loadgen
+bin=.build/release
+data=$(mktemp -d /tmp/strata-tcp-live.XXXXXX)
+log="$data.log"
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
+
+"$bin/strata" serve --data-dir "$data" --ingest-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 >"$log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q "listening" "$log" && break; sleep 0.1; done
+ingest=$(grep -o 'ingest=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
+http=$(grep -o 'http=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
+[ -n "$ingest" ] && [ -n "$http" ] || { echo "server did not start:"; cat "$log"; exit 1; }
+
+cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
+metric() { curl -s "http://$http/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+stored() { metric 'strata_ingest_lines_total{transport="tcp"}'; }
+cpu_before=$(cpu)
+start=$(date +%s.%N)
+report=$("$bin/strata-loadgen" --tcp "$ingest" --live --rate "$rate" --duration "$seconds" --connections "$connections" 2>&1 | tail -1)
+sender_done=$(date +%s.%N)
+echo "$report"
+sent=$(echo "$report" | grep -o "lines=[0-9]*" | cut -d= -f2)
+behind=$(( sent - $(stored) ))
+for _ in $(seq 1 3000); do
+    [ "$(stored)" = "$sent" ] && break
+    sleep 0.2
+done
+end=$(date +%s.%N)
+got=$(stored)
+[ "$got" = "$sent" ] || { echo "only $got of $sent lines stored"; exit 1; }
+cpu_after=$(cpu)
+peak=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status")
+segments=$(metric 'strata_segments{granularity="1m"}')
+awk -v n="$sent" -v s="$start" -v d="$sender_done" -v e="$end" -v b="$behind" -v c0="$cpu_before" -v c1="$cpu_after" -v p="$peak" -v g="$segments" -v r="$rate" 'BEGIN {
+    printf "live tcp ingest at %d lines/s: %d lines in %.1f s; %d lines (%.2f s of sending) not yet stored when the sender stopped, all stored %.2f s later; %d lines/s until stored; server CPU %.1f s (%.2f cores, %.2f us/line); peak RSS %d MiB; 1m segments flushed during the run: %s\n", r, n, d - s, b, b / r, e - d, n / (e - s), c1 - c0, (c1 - c0) / (e - s), (c1 - c0) / n * 1e6, p, g
+}'
