@@ -12,23 +12,7 @@ rate=${1:-600000}
 seconds=${2:-150}
 connections=${3:-4}
 
-swift build -c release --product strata >/dev/null 2>&1 || swift build -c release --product strata
-swift build -c release --product strata-loadgen >/dev/null 2>&1 || swift build -c release --product strata-loadgen
-bin=.build/release
-data=$(mktemp -d /tmp/strata-tcp-live.XXXXXX)
-log="$data.log"
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
-
-"$bin/strata" serve --data-dir "$data" --ingest-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 >"$log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do grep -q "listening" "$log" && break; sleep 0.1; done
-ingest=$(grep -o 'ingest=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
-http=$(grep -o 'http=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
-[ -n "$ingest" ] && [ -n "$http" ] || { echo "server did not start:"; cat "$log"; exit 1; }
-
-cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
-metric() { curl -s "http://$http/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-stored() { metric 'strata_ingest_lines_total{transport="tcp"}'; }
+source Benchmarks/bench-server.sh --wal-sync every-write
 cpu_before=$(cpu)
 start=$(date +%s.%N)
 report=$("$bin/strata-loadgen" --tcp "$ingest" --live --rate "$rate" --duration "$seconds" --connections "$connections" 2>&1 | tail -1)
@@ -44,7 +28,7 @@ end=$(date +%s.%N)
 got=$(stored)
 [ "$got" = "$sent" ] || { echo "only $got of $sent lines stored"; exit 1; }
 cpu_after=$(cpu)
-peak=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status")
+peak=$(peak_rss)
 segments=$(metric 'strata_segments{granularity="1m"}')
 awk -v n="$sent" -v s="$start" -v d="$sender_done" -v e="$end" -v b="$behind" -v c0="$cpu_before" -v c1="$cpu_after" -v p="$peak" -v g="$segments" -v r="$rate" 'BEGIN {
     printf "live tcp ingest at %d lines/s: %d lines in %.1f s; %d lines (%.2f s of sending) not yet stored when the sender stopped, all stored %.2f s later; %d lines/s until stored; server CPU %.1f s (%.2f cores, %.2f us/line); peak RSS %d MiB; 1m segments flushed during the run: %s\n", r, n, d - s, b, b / r, e - d, n / (e - s), c1 - c0, (c1 - c0) / (e - s), (c1 - c0) / n * 1e6, p, g

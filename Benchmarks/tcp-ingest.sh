@@ -13,22 +13,7 @@ connections=${2:-4}
 wal_sync=${3:-every-write}
 backfill_days=${4:-0.02}
 
-swift build -c release --product strata >/dev/null 2>&1 || swift build -c release --product strata
-swift build -c release --product strata-loadgen >/dev/null 2>&1 || swift build -c release --product strata-loadgen
-bin=.build/release
-data=$(mktemp -d /tmp/strata-tcp-ingest.XXXXXX)
-log="$data.log"
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data" "$log"' EXIT
-
-"$bin/strata" serve --data-dir "$data" --ingest-addr 127.0.0.1:0 --http-addr 127.0.0.1:0 --wal-sync "$wal_sync" >"$log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do grep -q "listening" "$log" && break; sleep 0.1; done
-ingest=$(grep -o 'ingest=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
-http=$(grep -o 'http=[0-9.:]*' "$log" | head -1 | cut -d= -f2)
-[ -n "$ingest" ] && [ -n "$http" ] || { echo "server did not start:"; cat "$log"; exit 1; }
-
-cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
-stored() { curl -s "http://$http/metrics" | awk '/^strata_ingest_lines_total\{transport="tcp"\}/ {print $2}'; }
+source Benchmarks/bench-server.sh --wal-sync "$wal_sync"
 cpu_before=$(cpu)
 report=$("$bin/strata-loadgen" --tcp "$ingest" --lines "$lines" --connections "$connections" --backfill-days "$backfill_days" --pregenerate 2>&1 | tail -1)
 echo "$report"
@@ -43,7 +28,7 @@ end=$(date +%s.%N)
 got=$(stored)
 [ "$got" = "$lines" ] || { echo "only $got of $lines lines stored"; exit 1; }
 cpu_after=$(cpu)
-peak=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status")
+peak=$(peak_rss)
 awk -v n="$lines" -v s="$start" -v e="$end" -v c0="$cpu_before" -v c1="$cpu_after" -v p="$peak" -v w="$wal_sync" -v k="$connections" 'BEGIN {
     t = e - s
     printf "tcp ingest: %d lines over %d connections, wal-sync %s: %.2f s = %d lines/s until stored; server CPU %.2f s (%.2f cores); peak RSS %d MiB\n", n, k, w, t, n / t, c1 - c0, (c1 - c0) / t, p
@@ -55,7 +40,7 @@ cpu_last=$cpu_after
 peak_all=$peak
 while kill -0 "$server" 2>/dev/null; do
     c=$(cpu 2>/dev/null || true); [ -n "$c" ] && cpu_last=$c
-    p=$(awk '/^VmHWM/ {print int($2 / 1024)}' "/proc/$server/status" 2>/dev/null || true); [ -n "$p" ] && peak_all=$p
+    p=$(peak_rss 2>/dev/null || true); [ -n "$p" ] && peak_all=$p
     sleep 0.1
 done
 stop=$(date +%s.%N)
