@@ -20,13 +20,8 @@ sender_done=$(date +%s.%N)
 echo "$report"
 sent=$(echo "$report" | grep -o "lines=[0-9]*" | cut -d= -f2)
 behind=$(( sent - $(stored) ))
-for _ in $(seq 1 3000); do
-    [ "$(stored)" = "$sent" ] && break
-    sleep 0.2
-done
+wait_until_stored "$sent"
 end=$(date +%s.%N)
-got=$(stored)
-[ "$got" = "$sent" ] || { echo "only $got of $sent lines stored"; exit 1; }
 cpu_after=$(cpu)
 peak=$(peak_rss)
 segments=$(metric 'strata_segments{granularity="1m"}')

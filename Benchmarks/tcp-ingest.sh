@@ -19,14 +19,8 @@ report=$("$bin/strata-loadgen" --tcp "$ingest" --lines "$lines" --connections "$
 echo "$report"
 # The clock starts when the sender starts sending (after it generated every line).
 start=$(echo "$report" | grep -o "started=[0-9.]*" | cut -d= -f2)
-# Wait (at most 600 s) until the server has stored every line.
-for _ in $(seq 1 3000); do
-    [ "$(stored)" = "$lines" ] && break
-    sleep 0.2
-done
+wait_until_stored "$lines"
 end=$(date +%s.%N)
-got=$(stored)
-[ "$got" = "$lines" ] || { echo "only $got of $lines lines stored"; exit 1; }
 cpu_after=$(cpu)
 peak=$(peak_rss)
 awk -v n="$lines" -v s="$start" -v e="$end" -v c0="$cpu_before" -v c1="$cpu_after" -v p="$peak" -v w="$wal_sync" -v k="$connections" 'BEGIN {
