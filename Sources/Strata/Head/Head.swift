@@ -125,11 +125,16 @@ struct Head: Sendable {
                 let i = selection[p]
                 series.prefetchSlot(hash: keys.hashes[i])
                 strata_prefetch(text.points.baseAddress! + i)
+                strata_prefetch(text.bytes.baseAddress! + Int(keys.starts[i]))
             }
             for p in chunkStart..<chunkEnd {
                 let i = selection[p]
                 series.prefetchSeries(hash: keys.hashes[i])
-                strata_prefetch(text.fields.baseAddress! + Int(text.points[i].fieldStart))
+                // A point's fields span two or three cache lines; its key usually two.
+                let fieldStart = Int(text.points[i].fieldStart), fieldCount = Int(text.points[i].fieldCount)
+                strata_prefetch(text.fields.baseAddress! + fieldStart)
+                if fieldCount > 1 { strata_prefetch(text.fields.baseAddress! + (fieldStart + fieldCount - 1)) }
+                strata_prefetch(text.bytes.baseAddress! + (Int(keys.ends[i]) - 1))
             }
             // Checks and series resolution, in point order (rejections and series admission are ordered).
             chunkSeries.removeAll()

@@ -1,9 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A growable array of plain values in one manually managed allocation: the head's hot-loop storage.
 ///
 /// A final class, so writing an element is a bounds check and a store, with none of the copy-on-write
 /// uniqueness checks a Swift `Array` inside a mutating struct pays on every write. Copying a
 /// `HeadArray` reference shares the storage; ``copy()`` makes an independent one. Not thread-safe:
 /// the head is used under the engine's lock.
+///
+/// The storage comes from `malloc` and grows with `realloc`: elements are plain bytes, and for large
+/// arrays the allocator moves the pages (`mremap`) instead of copying them into freshly faulted memory.
 final class HeadArray<Element: BitwiseCopyable>: @unchecked Sendable {
     /// Number of elements.
     private(set) var count = 0
@@ -12,8 +21,9 @@ final class HeadArray<Element: BitwiseCopyable>: @unchecked Sendable {
 
     /// An empty array with room for `capacity` elements before it grows.
     init(capacity: Int = 64) {
+        precondition(MemoryLayout<Element>.alignment <= 16, "malloc aligns to 16 bytes")
         self.capacity = Swift.max(capacity, 4)
-        base = UnsafeMutablePointer<Element>.allocate(capacity: self.capacity)
+        base = Self.reallocate(nil, capacity: self.capacity)
     }
 
     /// An array of `count` copies of `value`.
@@ -23,7 +33,7 @@ final class HeadArray<Element: BitwiseCopyable>: @unchecked Sendable {
         self.count = count
     }
 
-    deinit { base.deallocate() }
+    deinit { free(base) }
 
     var isEmpty: Bool { count == 0 }
 
@@ -75,11 +85,16 @@ final class HeadArray<Element: BitwiseCopyable>: @unchecked Sendable {
     }
 
     private func grow(to newCapacity: Int) {
-        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
-        newBase.moveInitialize(from: base, count: count)
-        base.deallocate()
-        base = newBase
+        base = Self.reallocate(base, capacity: newCapacity)
         capacity = newCapacity
+    }
+
+    /// `realloc` for `capacity` elements (elements are bitwise-copyable, so moving the bytes moves them).
+    private static func reallocate(_ old: UnsafeMutablePointer<Element>?, capacity: Int) -> UnsafeMutablePointer<Element> {
+        let (bytes, overflow) = capacity.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        precondition(!overflow, "HeadArray capacity overflows")
+        guard let raw = realloc(old, Swift.max(bytes, 1)) else { fatalError("out of memory growing a HeadArray to \(bytes) bytes") }
+        return raw.bindMemory(to: Element.self, capacity: capacity)
     }
 }
 

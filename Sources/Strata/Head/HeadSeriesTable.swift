@@ -107,6 +107,7 @@ struct HeadSeriesTable: Sendable {
         let entry = slots[Int(truncatingIfNeeded: hash) & mask]
         guard entry.tagAndID != 0, entry.tagAndID & 0xFFFF_FFFF_0000_0000 == hash & 0xFFFF_FFFF_0000_0000 else { return }
         strata_prefetch(arena.address(Int(entry.keyStart)))
+        strata_prefetch(arena.address(Int(entry.keyStart) + Int(entry.keyLength) - 1))
         strata_prefetch(records.address(Int(UInt32(truncatingIfNeeded: entry.tagAndID) - 1)))
     }
 
