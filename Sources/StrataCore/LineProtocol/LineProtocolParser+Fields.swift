@@ -8,14 +8,14 @@ extension LineScanner {
         switch first {
         case ASCII.quote:
             let value = try scanString()
-            try appendField(ParsedField(key: key, kind: .string, bits: 0, string: value, numericValue: nil))
+            try appendField(ParsedField(key: key, kind: .string, bits: 0, string: value))
         case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
             let start = position
             let stop = scanValueToken()
             guard let value = Self.boolean(input + start, count: stop - start) else {
                 throw failure(.invalidFieldValue(kind: .boolean, text: text(start, stop)), at: start)
             }
-            try appendField(ParsedField(key: key, kind: .boolean, bits: value ? 1 : 0, numericValue: nil))
+            try appendField(ParsedField(key: key, kind: .boolean, bits: value ? 1 : 0))
         case ASCII.minus, UInt8(ascii: "."), ASCII.zero...UInt8(ascii: "9"):
             if try appendCommonNumber(key: key) { return }
             let start = position
@@ -61,10 +61,10 @@ extension LineScanner {
                     guard mantissa <= (negative ? UInt64(Int64.max) + 1 : UInt64(Int64.max)) else { return false }
                     let value = negative ? Int64(bitPattern: 0 &- mantissa) : Int64(bitPattern: mantissa)
                     try appendField(ParsedField(
-                        key: key, kind: .integer, bits: UInt64(bitPattern: value), numericValue: Double(value)))
+                        key: key, kind: .integer, bits: UInt64(bitPattern: value)))
                 } else {
                     guard !negative else { return false }
-                    try appendField(ParsedField(key: key, kind: .unsigned, bits: mantissa, numericValue: Double(mantissa)))
+                    try appendField(ParsedField(key: key, kind: .unsigned, bits: mantissa))
                 }
                 position = next
                 return true
@@ -87,7 +87,7 @@ extension LineScanner {
         var value = Double(mantissa)
         if fractionDigits > 0 { value /= DecimalParsing.exactPowerOfTen(fractionDigits) }
         if negative { value = -value }
-        try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
+        try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern))
         position = index
         return true
     }
@@ -122,7 +122,7 @@ extension LineScanner {
             switch DecimalParsing.signed(input, start, stop - 1) {
             case .value(let value):
                 try appendField(ParsedField(
-                    key: key, kind: .integer, bits: UInt64(bitPattern: value), numericValue: Double(value)))
+                    key: key, kind: .integer, bits: UInt64(bitPattern: value)))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .integer, text: text(start, stop)), at: start)
             case .outOfRange:
@@ -131,7 +131,7 @@ extension LineScanner {
         } else if suffix == UInt8(ascii: "u") {
             switch DecimalParsing.unsigned(input, start, stop - 1) {
             case .value(let value):
-                try appendField(ParsedField(key: key, kind: .unsigned, bits: value, numericValue: Double(value)))
+                try appendField(ParsedField(key: key, kind: .unsigned, bits: value))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .unsigned, text: text(start, stop)), at: start)
             case .outOfRange:
@@ -140,7 +140,7 @@ extension LineScanner {
         } else {
             switch DecimalParsing.float(input, start, stop) {
             case .value(let value):
-                try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern, numericValue: value))
+                try appendField(ParsedField(key: key, kind: .float, bits: value.bitPattern))
             case .invalid:
                 throw failure(.invalidFieldValue(kind: .float, text: text(start, stop)), at: start)
             case .outOfRange:

@@ -199,7 +199,7 @@ public struct LineProtocolParser: Sendable {
     private static let placeholderTags = [ParsedTag](
         repeating: ParsedTag(key: .empty, value: .empty), count: 1_024 + LineScanner.roomPerLine)
     private static let placeholderFields = [ParsedField](
-        repeating: ParsedField(key: .empty, kind: .float, bits: 0, numericValue: nil), count: 1_024 + LineScanner.roomPerLine)
+        repeating: ParsedField(key: .empty, kind: .float, bits: 0), count: 1_024 + LineScanner.roomPerLine)
 
     /// Parses `text` into owned points plus errors: a convenience for tests and clients.
     public func parsePoints(_ text: String, defaultTimestamp: Int64) -> (points: [Point], errors: [LineProtocolError]) {
