@@ -14,7 +14,30 @@ import StrataCore
 final class ShardedHead: Sendable {
     private final class Shard: Sendable {
         let head: Mutex<Head>
+        /// The head's bucket count as of its last change, readable without the lock (every write's
+        /// backpressure check reads it; taking each shard's lock for it would queue behind writers).
+        let bucketCount = Atomic<Int>(0)
         init(_ head: Head) { self.head = Mutex(head) }
+
+        /// Runs `body` on the head under its lock, then republishes the bucket count.
+        @inline(__always)
+        func mutate<R>(_ body: (inout Head) -> R) -> R {
+            head.withLock { head in
+                let result = body(&head)
+                bucketCount.store(head.bucketCount, ordering: .relaxed)
+                return result
+            }
+        }
+
+        /// ``mutate(_:)`` if the lock is free; nil otherwise.
+        @inline(__always)
+        func mutateIfAvailable<R>(_ body: (inout Head) -> R) -> R? {
+            head.withLockIfAvailable { head in
+                let result = body(&head)
+                bucketCount.store(head.bucketCount, ordering: .relaxed)
+                return result
+            }
+        }
     }
 
     private let shards: [Shard]
@@ -92,7 +115,7 @@ final class ShardedHead: Sendable {
         skippingMinutesBefore: Int64 = Int64.min
     ) -> (rejections: [IngestRejection], pointsAccepted: Int) {
         guard let partition else {
-            return shards[0].head.withLock { head in
+            return shards[0].mutate { head in
                 let before = head.statistics.pointsAccepted
                 let rejections = head.apply(batch, keys: keys, nowSeconds: nowSeconds, walFile: walFile, skippingMinutesBefore: skippingMinutesBefore)
                 return (rejections, head.statistics.pointsAccepted - before)
@@ -112,12 +135,12 @@ final class ShardedHead: Sendable {
         while !remaining.isEmpty {
             var progressed = false
             remaining.removeAll { s in
-                let done = shards[s].head.withLockIfAvailable { head in applyShare(&head, partition[s]) } != nil
+                let done = shards[s].mutateIfAvailable { head in applyShare(&head, partition[s]) } != nil
                 progressed = progressed || done
                 return done
             }
             if !progressed, let first = remaining.first {
-                shards[first].head.withLock { head in applyShare(&head, partition[first]) }
+                shards[first].mutate { head in applyShare(&head, partition[first]) }
                 remaining.removeFirst()
             }
         }
@@ -146,8 +169,8 @@ final class ShardedHead: Sendable {
 
     /// Series in the head.
     var seriesCount: Int { shards.reduce(0) { $0 + $1.head.withLock { $0.seriesCount } } }
-    /// Open (series, minute) buckets.
-    var bucketCount: Int { shards.reduce(0) { $0 + $1.head.withLock { $0.bucketCount } } }
+    /// Open (series, minute) buckets (each shard's count as of its last change; no locks taken).
+    var bucketCount: Int { shards.reduce(0) { $0 + $1.bucketCount.load(ordering: .relaxed) } }
 
     /// Copies of every bucket as rows, optionally only from `minSeconds` on.
     func rows(from minSeconds: Int64 = Int64.min) -> [BucketRow] {
@@ -156,7 +179,7 @@ final class ShardedHead: Sendable {
 
     /// Removes every bucket whose minute starts before `cutoffSeconds`; one set per shard.
     func drainBuckets(before cutoffSeconds: Int64) -> [HeadBucketSet] {
-        shards.map { shard in shard.head.withLock { $0.drainBuckets(before: cutoffSeconds) } }
+        shards.map { shard in shard.mutate { $0.drainBuckets(before: cutoffSeconds) } }
     }
 
     /// See ``Head/cutoff(before:atMostBuckets:)``; over all shards.
