@@ -4,6 +4,7 @@
 # removes it on exit, and defines helpers. Sets: bin, data, log, server (pid), ingest and http
 # (HOST:PORT). Helpers: cpu (server CPU seconds), metric NAME (a /metrics sample), stored (lines stored
 # from TCP), peak_rss (MiB), wait_until_stored N (waits at most 600 s for N stored lines; fails otherwise).
+Tools/install-deps.sh
 swift build -c release --product strata >/dev/null 2>&1 || swift build -c release --product strata
 swift build -c release --product strata-loadgen >/dev/null 2>&1 || swift build -c release --product strata-loadgen
 bin=.build/release

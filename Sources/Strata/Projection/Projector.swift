@@ -3,81 +3,124 @@ import StrataIO
 
 /// Builds projection rows from base rows.
 enum Projector {
-    /// The rows of every projection of `projections` for base rows `rows`, merged per (series, bucket).
-    /// Rows of projection series are never projected again.
+    /// The rows of every projection of `projections` for base rows `rows`, merged per (series, bucket),
+    /// sorted by series then start. Rows of projection series are never projected again. Each
+    /// projection is folded as ``ProjectionPlan`` says: from `rows`, or from the (sorted) rows of
+    /// another projection.
     static func rows(_ rows: [BucketRow], _ projections: [Projection]) -> [BucketRow] {
         guard !projections.isEmpty else { return [] }
+        let plan = ProjectionPlan(projections)
         var merger = RowMerger()
         for row in rows {
-            for projection in projections {
-                guard let key = projection.key(for: row.series) else { continue }
+            for p in plan.roots {
+                guard let key = projections[p].key(for: row.series) else { continue }
                 merger.add(BucketRow(series: key, start: row.start, fields: row.fields))
             }
         }
-        return merger.result()
+        var folded = merger.result()
+        for p in plan.derived {
+            let parent = projections[plan.parents[p]!].name
+            var child = RowMerger()
+            for row in folded where row.series.value(of: Projection.tagKey) == parent {
+                child.add(BucketRow(series: projections[p].key(forSeriesOf: row.series), start: row.start, fields: row.fields))
+            }
+            folded += child.result()
+        }
+        var all = RowMerger()
+        all.add(contentsOf: folded)
+        return all.result()
     }
 
     /// The field rows of every projection of `projections` for base field rows `base`, merged per
     /// (series, bucket, field), in segment order (``RowColumns/merged(rebucketTo:)``). Rows of
     /// projection series are never projected again.
     ///
-    /// The same result as ``rows(_:_:)`` for the same rows: each projection row merges its base rows
-    /// in their order in `base`. Projection keys are computed once per base series, and rows are
+    /// The same result as ``rows(_:_:)`` for the same rows: the roots of the ``ProjectionPlan`` fold
+    /// the base rows in their order in `base`, every other projection the rows of the projection it
+    /// folds from in segment order. Projection keys are computed once per source series, and rows are
     /// folded into their projection row through a hash table, so nothing is allocated per row.
-    /// ``columns(_:_:)`` for a flush: with at least ``concurrentMinimumRows`` base rows, the
-    /// projections are split in two halves folded on two threads, and their rows concatenated (not
-    /// merged: each projection has series of its own, so the halves never share a row, and the flush
-    /// merges all its rows once anyway).
+    /// With at least ``concurrentMinimumRows`` base rows, the roots are split in two halves folded on
+    /// two threads (each projection has series of its own, so the halves never share a row).
     static func columnsConcurrently(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
-        guard projections.count > 1, base.count >= concurrentMinimumRows else { return columns(base, projections) }
-        let halves = [0, 1].map { half in projections.indices.filter { $0 % 2 == half }.map { projections[$0] } }
-        var (rows, second) = onTwoThreads { half in columns(base, halves[half]) }
-        rows.append(second)
-        return rows
+        columns(base, projections, concurrently: base.count >= concurrentMinimumRows)
     }
 
     /// Base rows from which ``columnsConcurrently(_:_:)`` uses two threads.
     static let concurrentMinimumRows = 2_048
 
-    static func columns(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
+    static func columns(_ base: RowColumns, _ projections: [Projection], concurrently: Bool = false) -> RowColumns {
         guard !projections.isEmpty, !base.isEmpty else { return RowColumns() }
-        var result = RowColumns()
-        // Projection series of each base series (per projection; -1: none), interned by key bytes.
-        var projectionIDs: [HashableBytes: UInt32] = [:]
-        var seriesProjections = [Int32](repeating: -1, count: base.seriesCount * projections.count)
-        var used = [Bool](repeating: false, count: base.seriesCount)
-        for id in base.series { used[Int(id)] = true }
+        let plan = ProjectionPlan(projections)
+        var result: RowColumns
+        if concurrently && plan.roots.count > 1 {
+            let halves = [0, 1].map { half in plan.roots.indices.filter { $0 % 2 == half }.map { projections[plan.roots[$0]] } }
+            var second: RowColumns
+            (result, second) = onTwoThreads { half in foldBase(base, halves[half]) }
+            result.append(second)
+            result = result.merged()
+        } else {
+            result = foldBase(base, plan.roots.map { projections[$0] })
+        }
+        for p in plan.derived {
+            let parent = projections[plan.parents[p]!].name
+            let source = result
+            let child = fold(source, targets: 1) { id in
+                // Projection keys were built by the flush; decoding them cannot fail.
+                guard let key = try? SeriesKey(canonical: source.key(id)), key.value(of: Projection.tagKey) == parent else { return [nil] }
+                return [projections[p].key(forSeriesOf: key).canonicalBytes]
+            }
+            result.append(child)
+        }
+        return result.merged()
+    }
+
+    /// The rows of `projections`, each folded from the base rows `base`.
+    private static func foldBase(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
+        guard !projections.isEmpty else { return RowColumns() }
         let keyBuilder = ProjectionKeys(projections)
-        for id in 0..<base.seriesCount where used[id] {
-            for (p, projected) in keyBuilder.keys(for: base.key(UInt32(id))).enumerated() {
-                guard let bytes = projected else { continue }
-                let projectionID: UInt32
-                if let existing = projectionIDs[HashableBytes(bytes)] {
-                    projectionID = existing
+        return fold(base, targets: projections.count) { id in keyBuilder.keys(for: base.key(id)) }
+    }
+
+    /// Folds every row of `source` into the rows of `targets` target series sets: `keys(s)` gives, per
+    /// target, the key of the series a row of source series `s` goes to (nil: none). Rows merge in
+    /// their order in `source`; the result is merged (segment order).
+    private static func fold(_ source: RowColumns, targets: Int, keys: (UInt32) -> [[UInt8]?]) -> RowColumns {
+        var result = RowColumns()
+        // Target series of each source series (per target; -1: none), interned by key bytes.
+        var targetIDs: [HashableBytes: UInt32] = [:]
+        var seriesTargets = [Int32](repeating: -1, count: source.seriesCount * targets)
+        var used = [Bool](repeating: false, count: source.seriesCount)
+        for id in source.series { used[Int(id)] = true }
+        for id in 0..<source.seriesCount where used[id] {
+            for (t, target) in keys(UInt32(id)).enumerated() {
+                guard let bytes = target else { continue }
+                let targetID: UInt32
+                if let existing = targetIDs[HashableBytes(bytes)] {
+                    targetID = existing
                 } else {
-                    projectionID = result.addSeries(bytes)
-                    projectionIDs[HashableBytes(bytes)] = projectionID
+                    targetID = result.addSeries(bytes)
+                    targetIDs[HashableBytes(bytes)] = targetID
                 }
-                seriesProjections[id * projections.count + p] = Int32(projectionID)
+                seriesTargets[id * targets + t] = Int32(targetID)
             }
         }
         // One field id per distinct name.
         var fieldByName: [[UInt8]: UInt32] = [:]
-        let fieldIDs = base.fieldNames.map { name in
+        let fieldIDs = source.fieldNames.map { name in
             if let existing = fieldByName[name] { return existing }
             let id = result.addField(name)
             fieldByName[name] = id
             return id
         }
-        // Fold: first row of each (projection series, start, field) is copied, later ones merged in.
-        var slots = SlotTable(capacity: base.count)
+        // Fold: first row of each (target series, start, field) is copied, later ones merged in.
+        var slots = SlotTable(capacity: source.count)
         var accumulators: [FieldAggregate] = []
-        for i in 0..<base.count where base.fields[i] != RowColumns.noField {
-            let seriesBase = Int(base.series[i]) * projections.count
-            for p in 0..<projections.count {
-                let projectionID = seriesProjections[seriesBase + p]
-                guard projectionID >= 0 else { continue }
-                let slot = ProjectionSlot(series: UInt32(projectionID), field: fieldIDs[Int(base.fields[i])], start: base.starts[i])
+        for i in 0..<source.count where source.fields[i] != RowColumns.noField {
+            let seriesBase = Int(source.series[i]) * targets
+            for t in 0..<targets {
+                let targetID = seriesTargets[seriesBase + t]
+                guard targetID >= 0 else { continue }
+                let slot = ProjectionSlot(series: UInt32(targetID), field: fieldIDs[Int(source.fields[i])], start: source.starts[i])
                 let found = slots.findOrInsert(slot)
                 if !found.inserted {
                     let existing = found.index
@@ -87,11 +130,11 @@ enum Projector {
                         if accumulators[a].count == 1 && accumulators[a].digest.count == 0 {
                             accumulators[a].digest = RowColumns.singleValueDigest(accumulators[a].min)
                         }
-                        base.merge(row: i, into: &accumulators[a])
+                        source.merge(row: i, into: &accumulators[a])
                     }
                 } else {
-                    accumulators.append(FieldAggregate(count: base.counts[i], sum: base.sums[i], min: base.mins[i], max: base.maxes[i],
-                                                       digest: base.storedDigest(at: i)))
+                    accumulators.append(FieldAggregate(count: source.counts[i], sum: source.sums[i], min: source.mins[i], max: source.maxes[i],
+                                                       digest: source.storedDigest(at: i)))
                 }
             }
         }
