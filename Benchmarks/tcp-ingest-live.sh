@@ -5,19 +5,25 @@
 # the same 2-core machine. Prints what was sent, how far behind the server was when the sender stopped
 # and when it had stored everything, server CPU, peak RSS and the 1m segments written.
 #
-# Usage: Benchmarks/tcp-ingest-live.sh [RATE lines/s (600000)] [SECONDS (150)] [CONNECTIONS (4)]
+# With POOL > 0 the sender generates POOL lines before the clock starts and sends them in a loop,
+# restamped with the wall clock (`strata-loadgen --pool`): the sender then costs little more than its
+# socket writes, so rates beyond what it could generate beside the server can be offered.
+#
+# Usage: Benchmarks/tcp-ingest-live.sh [RATE lines/s (600000)] [SECONDS (150)] [CONNECTIONS (4)] [POOL lines (0)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rate=${1:-600000}
 seconds=${2:-150}
 connections=${3:-4}
+pool=${4:-0}
 
 source Benchmarks/bench-server.sh --wal-sync every-write
 cpu_before=$(cpu)
-start=$(date +%s.%N)
-report=$("$bin/strata-loadgen" --tcp "$ingest" --live --rate "$rate" --duration "$seconds" --connections "$connections" 2>&1 | tail -1)
+report=$("$bin/strata-loadgen" --tcp "$ingest" --live --rate "$rate" --duration "$seconds" --connections "$connections" --pool "$pool" 2>&1 | tail -1)
 sender_done=$(date +%s.%N)
 echo "$report"
+# The clock starts when the sender starts sending (after it generated its pool, if any).
+start=$(echo "$report" | grep -o "started=[0-9.]*" | cut -d= -f2)
 sent=$(echo "$report" | grep -o "lines=[0-9]*" | cut -d= -f2)
 behind=$(( sent - $(stored) ))
 wait_until_stored "$sent"

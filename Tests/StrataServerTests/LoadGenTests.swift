@@ -1,4 +1,5 @@
 import Foundation
+import Strata
 import StrataCore
 import Testing
 #if canImport(Glibc)
@@ -84,6 +85,52 @@ struct LoadGenTests {
 
         // The default workload shape: every line is an http_request with duration_ms.
         #expect(points.allSatisfy { $0.measurement == "http_request" && $0.fields.contains { $0.key == "duration_ms" } })
+    }
+
+    /// `--live --pool N`: the first N lines of the seed go out over and over, each buffer restamped
+    /// with the wall clock as it is sent.
+    @Test func livePoolRepeatsThePoolRestamped() async throws {
+        let directory = temporaryDirectory("loadgen-pool")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory)
+        let before = unixSeconds()
+        do {
+            try runLoadgen(["--tcp", "127.0.0.1:\(server.ingestPort)", "--live", "--pool", "1000", "--lines", "5000",
+                            "--seed", "3", "--connections", "2"])
+        } catch {
+            _ = try? server.terminate()
+            throw error
+        }
+        let after = unixSeconds()
+        let status = try server.terminate()
+        #expect(status == 0, "server log:\n\(server.logText)")
+
+        var options = APIWorkload.Options()
+        options.seed = 3
+        var workload = APIWorkload(options)
+        var poolSeries = Set<String>()
+        var poolTenths = 0
+        for _ in 0..<1_000 {
+            let request = workload.nextRequest()
+            poolSeries.insert("endpoint=/api/v1/r\(request.endpoint),key=key-\(request.key),method=\(request.method),status=\(request.status)")
+            poolTenths += request.durationTenthsMs
+        }
+        let engine = try Engine.open(EngineConfiguration(dataDirectory: directory))
+        defer { try? engine.close() }
+        var count: UInt64 = 0
+        var sum = 0.0
+        var series = Set<String>()
+        for row in try engine.minuteRows() where row.series.value(of: Projection.tagKey) == nil {
+            #expect(row.start >= before / 60 * 60 && row.start <= after, "bucket \(row.start) outside the run \(before)...\(after)")
+            for field in row.fields where field.name == "duration_ms" {
+                count += field.aggregate.count
+                sum += field.aggregate.sum
+                series.insert(row.series.tags.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+            }
+        }
+        #expect(count == 5_000)
+        #expect(abs(sum - 5 * Double(poolTenths) / 10) < 1e-6 * sum, "sum \(sum), pool sum \(Double(poolTenths) / 10)")
+        #expect(series == poolSeries)
     }
 
     @Test func tcpAndHTTPLoadIsStoredExactly() async throws {

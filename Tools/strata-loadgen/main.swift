@@ -21,6 +21,11 @@ struct StrataLoadGen: ParsableCommand {
             00:00 UTC). With --live every buffer is stamped with the wall clock when it is generated. \
             The same seed and options give the same lines; with --end (instead of now) the same bytes.
 
+            With --live --pool N, N lines are generated before the clock starts and sent over and over, \
+            each buffer's timestamps rewritten with the wall clock as it goes out: a sustained live \
+            stream that costs the sender little more than its socket writes (the series repeat with \
+            the pool, so take N large enough to cover the series a minute of traffic brings).
+
             Examples:
               strata-loadgen --tcp 127.0.0.1:8089 --lines 5000000 --connections 4
               strata-loadgen --http 'http://127.0.0.1:8086/write' --lines 1000000 --batch-size 5000
@@ -80,6 +85,10 @@ struct StrataLoadGen: ParsableCommand {
                              discussion: "The send then costs only the socket writes, so a sender on the same machine as the server takes little of its CPU. Holds all the lines in memory."))
     var pregenerate = false
 
+    @Option(help: ArgumentHelp("With --live: generate this many lines before the clock starts and send them in a loop, restamped with the wall clock (0: generate as it sends).",
+                               discussion: "Holds the pool in memory (about 135 bytes a line)."))
+    var pool = 0
+
     func validate() throws {
         guard [tcp, http, file].compactMap({ $0 }).count == 1 else {
             throw ValidationError("give exactly one output: --tcp, --http or --file")
@@ -94,6 +103,10 @@ struct StrataLoadGen: ParsableCommand {
         guard (0...1).contains(diurnalAmplitude) else { throw ValidationError("--diurnal-amplitude must be 0 ... 1") }
         if pregenerate && (lines == nil || live || rate > 0 || duration != nil) {
             throw ValidationError("--pregenerate needs --lines and cannot be combined with --live, --rate or --duration")
+        }
+        guard pool >= 0 else { throw ValidationError("--pool must be ≥ 0") }
+        if pool > 0 && (!live || file != nil) {
+            throw ValidationError("--pool needs --live and a network output (--tcp or --http)")
         }
         if !live, lines == nil, duration != nil, rate == 0 {
             throw ValidationError("--duration without --lines needs --rate (to spread backfill timestamps) or --live")
@@ -137,6 +150,7 @@ struct StrataLoadGen: ParsableCommand {
         }
         if rate > 0 { chunkLines = min(chunkLines, max(1, Int(rate / 100))) }  // ≈ 10 ms of lines per buffer
         if pregenerate { producer.pregenerate(maxLines: chunkLines, maxBytes: chunkBytes) }
+        if pool > 0 { producer.generatePool(lines: pool, maxLines: chunkLines, maxBytes: chunkBytes) }
 
         let failure = FailureBox()
         let threads = sinks.map { sink in
@@ -194,6 +208,10 @@ final class Producer: @unchecked Sendable {
     /// one to hand out.
     private var pregenerated: [(bytes: [UInt8], lines: Int)]?
     private var nextChunk = 0
+    /// With `--live --pool`: buffers of lines sent in a loop, and where each line's 19-digit
+    /// timestamp is (rewritten with the wall clock as each buffer goes out).
+    private var pool: [(bytes: [UInt8], timestampOffsets: [Int32])] = []
+    private var nextPoolChunk = 0
     /// Wall-clock time the sending started (Unix seconds), for scripts that time the whole pipeline.
     private var startWallClock = 0.0
 
@@ -226,6 +244,49 @@ final class Producer: @unchecked Sendable {
         pregenerated = chunks
         sentLines = 0
         sentBytes = 0
+    }
+
+    /// Generates the pool of `lines` lines that a `--live --pool` run sends over and over.
+    func generatePool(lines: Int, maxLines: Int, maxBytes: Int) {
+        let stamp = wallClockNanoseconds()
+        var remaining = lines
+        while remaining > 0 {
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(Swift.min(maxBytes, Producer.chunkBytes) + 4_096)
+            var offsets: [Int32] = []
+            while offsets.count < Swift.min(maxLines, remaining), buffer.count < maxBytes {
+                workload.appendLine(to: &buffer, timestamp: stamp)
+                // Each line ends with " <19-digit timestamp>\n".
+                offsets.append(Int32(buffer.count - 20))
+            }
+            remaining -= offsets.count
+            pool.append((buffer, offsets))
+        }
+    }
+
+    /// Copies up to `maxLines` lines of the next pool buffer into `buffer`, stamped `stamp`.
+    private func appendFromPool(_ buffer: inout [UInt8], maxLines: Int, stamp: Int64) -> Int {
+        let chunk = pool[nextPoolChunk]
+        nextPoolChunk = (nextPoolChunk + 1) % pool.count
+        let count = Swift.min(maxLines, chunk.timestampOffsets.count)
+        let byteCount = Int(chunk.timestampOffsets[count - 1]) + 20
+        let start = buffer.count
+        buffer.append(contentsOf: chunk.bytes[0..<byteCount])
+        var digits = [UInt8](repeating: 0, count: 19)
+        var value = stamp
+        for i in stride(from: 18, through: 0, by: -1) {
+            digits[i] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        }
+        buffer.withUnsafeMutableBufferPointer { output in
+            digits.withUnsafeBufferPointer { digits in
+                for offset in chunk.timestampOffsets[0..<count] {
+                    let destination = output.baseAddress! + start + Int(offset)
+                    destination.update(from: digits.baseAddress!, count: 19)
+                }
+            }
+        }
+        return count
     }
 
     /// The next pregenerated buffer and its line count; nil when none is left or nothing was pregenerated.
@@ -261,7 +322,9 @@ final class Producer: @unchecked Sendable {
         }
         var count = 0
         let limit = maxBytes
-        if live {
+        if !pool.isEmpty {
+            count = appendFromPool(&buffer, maxLines: budget, stamp: wallClockNanoseconds())
+        } else if live {
             let stamp = wallClockNanoseconds()
             while count < budget, buffer.count < limit {
                 workload.appendLine(to: &buffer, timestamp: stamp)
