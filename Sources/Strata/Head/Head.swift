@@ -45,8 +45,10 @@ struct Head: Sendable {
     /// and applied in state order (``foldPendingValues()``), which turns one random memory access per
     /// value into a sequential pass.
     private var pending = HeadArray<PendingValue>(capacity: 1 << 16)
-    /// Pending values are folded into digests once this many accumulate.
-    static let foldThreshold = 1 << 20
+    /// Pending values are folded into digests once this many accumulate (64 MiB of them): each fold
+    /// passes over every state of the head and grows the digests it adds to, so fewer, larger folds
+    /// cost less on a live stream whose minutes hold hundreds of thousands of states.
+    static let foldThreshold = 1 << 22
     /// Scratch: per point of the current chunk, its series id, then its bucket index (-1: skipped).
     private var chunkSeries = HeadArray<Int32>(capacity: Head.chunkSize)
     /// Scratch for canonical keys of points with new series or tag orders.

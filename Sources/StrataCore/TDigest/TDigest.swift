@@ -92,10 +92,15 @@ public struct TDigest: Sendable {
 
     /// Adds every value of `values`, in order (non-finite ones are ignored): the digest is exactly the
     /// one that adding them one by one gives, but room for them is reserved once instead of the buffer
-    /// growing step by step.
+    /// growing step by step. The storage grows at least 1.5× at a time (up to the buffer limit): the
+    /// head adds a few values at a time to each of many digests, and exact-size growth would copy each
+    /// digest's storage on every call.
     @inlinable
     public mutating func add(contentsOf values: UnsafeBufferPointer<Double>) {
-        storage.reserveCapacity(Swift.min(storage.count + values.count, bufferLimit))
+        let needed = storage.count + values.count
+        if needed > storage.capacity {
+            storage.reserveCapacity(Swift.min(Swift.max(needed, storage.capacity + storage.capacity / 2), bufferLimit))
+        }
         for value in values { add(value, weight: 1) }
     }
 
