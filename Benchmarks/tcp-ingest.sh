@@ -5,13 +5,18 @@
 # stored, server CPU seconds and peak RSS (from /proc); then stops the server and reports the CPU its
 # final flush took and the totals for the whole run.
 #
-# Usage: Benchmarks/tcp-ingest.sh [LINES (3000000)] [CONNECTIONS (4)] [WAL_SYNC (every-write)] [BACKFILL_DAYS (0.02)]
+# Timestamps: by default a live stream, spread over the time the lines take to send at the 1.5M lines/s
+# target and ending now (as a gateway stamping requests live would); BACKFILL_DAYS spreads them over
+# that many days instead (0.02: the last 29 minutes, a backfill whose minutes close and are flushed).
+#
+# Usage: Benchmarks/tcp-ingest.sh [LINES (10000000)] [CONNECTIONS (4)] [WAL_SYNC (every-write)] [BACKFILL_DAYS (live)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-lines=${1:-3000000}
+lines=${1:-10000000}
 connections=${2:-4}
 wal_sync=${3:-every-write}
-backfill_days=${4:-0.02}
+backfill_days=${4:-live}
+if [ "$backfill_days" = live ]; then backfill_days=$(awk -v n="$lines" 'BEGIN { printf "%.7f", n / 1500000 / 86400 }'); fi
 
 source Benchmarks/bench-server.sh --wal-sync "$wal_sync"
 cpu_before=$(cpu)
