@@ -39,16 +39,23 @@ enum Projector {
     /// the base rows in their order in `base`, every other projection the rows of the projection it
     /// folds from in segment order. Projection keys are computed once per source series, and rows are
     /// folded into their projection row through a hash table, so nothing is allocated per row.
-    /// With at least ``concurrentMinimumRows`` base rows, the roots are split in two halves folded on
-    /// two threads (each projection has series of its own, so the halves never share a row).
+    static func columns(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
+        projectionRows(base, projections, concurrently: false).merged()
+    }
+
+    /// ``columns(_:_:)`` for a flush: with at least ``concurrentMinimumRows`` base rows, the roots are
+    /// split in two halves folded on two threads; and each projection's rows are merged, but the
+    /// projections' rows are only concatenated (each projection has series of its own, so they never
+    /// share a row, and the flush merges all its rows once anyway).
     static func columnsConcurrently(_ base: RowColumns, _ projections: [Projection]) -> RowColumns {
-        columns(base, projections, concurrently: base.count >= concurrentMinimumRows)
+        projectionRows(base, projections, concurrently: base.count >= concurrentMinimumRows)
     }
 
     /// Base rows from which ``columnsConcurrently(_:_:)`` uses two threads.
     static let concurrentMinimumRows = 2_048
 
-    static func columns(_ base: RowColumns, _ projections: [Projection], concurrently: Bool = false) -> RowColumns {
+    /// Every projection's rows, each projection's in segment order, one projection after another.
+    private static func projectionRows(_ base: RowColumns, _ projections: [Projection], concurrently: Bool) -> RowColumns {
         guard !projections.isEmpty, !base.isEmpty else { return RowColumns() }
         let plan = ProjectionPlan(projections)
         var result: RowColumns
@@ -57,7 +64,6 @@ enum Projector {
             var second: RowColumns
             (result, second) = onTwoThreads { half in foldBase(base, halves[half]) }
             result.append(second)
-            result = result.merged()
         } else {
             result = foldBase(base, plan.roots.map { projections[$0] })
         }
@@ -71,7 +77,7 @@ enum Projector {
             }
             result.append(child)
         }
-        return result.merged()
+        return result
     }
 
     /// The rows of `projections`, each folded from the base rows `base`.
