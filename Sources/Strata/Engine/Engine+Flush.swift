@@ -36,6 +36,7 @@ extension Engine {
         // Cut: roll the WAL and drain due buckets atomically with respect to writers (the cut lock
         // waits for writes between their WAL append and the head). Draining only moves arrays; the
         // buckets become rows below, outside the locks, so writers are not held up.
+        let cutStarted = SystemClock.monotonicNanoseconds()
         let taken = try cut.withExclusive {
             try state.withLock { state throws -> (drained: [HeadBucketSet], converted: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in
                 if let range = head.minuteRange, range.lowerBound < limit {
@@ -50,6 +51,8 @@ extension Engine {
         }
         guard let taken else { return FlushResult(segment: nil, bucketRows: 0, bytes: 0) }
         let started = SystemClock.monotonicNanoseconds()
+        // How long writers were held off (waiting for the cut lock, rolling the WAL, draining).
+        let writersHeld = Double(started - cutStarted) / 1e6
         // Field rows in columns, straight from the drained buckets (no per-row objects).
         var base = taken.converted.isEmpty ? RowColumns() : RowColumns(taken.converted)
         for set in taken.drained { base.append(set.columns()) }
@@ -83,6 +86,7 @@ extension Engine {
         let elapsed = Double(SystemClock.monotonicNanoseconds() - started) / 1e6
         logger.info("flushed head", metadata: [
             "segments": "\(written.map(\.entry.relativePath))", "rows": "\(bucketRows)", "bytes": "\(bytes)", "ms": "\(elapsed)",
+            "cutMs": "\(writersHeld)",
         ])
         return FlushResult(segment: written.first?.entry.relativePath, bucketRows: bucketRows, bytes: bytes)
     }

@@ -177,9 +177,15 @@ final class ShardedHead: Sendable {
         shards.flatMap { shard in shard.head.withLock { $0.rows(from: minSeconds) } }
     }
 
-    /// Removes every bucket whose minute starts before `cutoffSeconds`; one set per shard.
+    /// Removes every bucket whose minute starts before `cutoffSeconds`; one set per shard. The shards
+    /// drain (and rebuild what stays) half on each of two threads: a flush drains while it holds
+    /// writers off (``CutLock``), so this is time every writer waits.
     func drainBuckets(before cutoffSeconds: Int64) -> [HeadBucketSet] {
-        shards.map { shard in shard.mutate { $0.drainBuckets(before: cutoffSeconds) } }
+        guard shards.count > 1 else { return [shards[0].mutate { $0.drainBuckets(before: cutoffSeconds) }] }
+        let (even, odd) = onTwoThreads { half in
+            stride(from: half, to: shards.count, by: 2).map { s in shards[s].mutate { $0.drainBuckets(before: cutoffSeconds) } }
+        }
+        return shards.indices.map { s in s % 2 == 0 ? even[s / 2] : odd[s / 2] }
     }
 
     /// See ``Head/cutoff(before:atMostBuckets:)``; over all shards.
