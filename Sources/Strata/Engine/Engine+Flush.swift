@@ -36,6 +36,8 @@ extension Engine {
         // Cut: roll the WAL and drain due buckets atomically with respect to writers (the cut lock
         // waits for writes between their WAL append and the head). Draining only moves arrays; the
         // buckets become rows below, outside the locks, so writers are not held up.
+        // Digest folds first, without the cut lock: the drain below then has little left to fold.
+        head.foldPendingValues()
         let cutStarted = SystemClock.monotonicNanoseconds()
         let taken = try cut.withExclusive {
             try state.withLock { state throws -> (drained: [HeadBucketSet], converted: [BucketRow], marks: [Manifest.FlushMark], manifest: Manifest)? in

@@ -177,6 +177,13 @@ final class ShardedHead: Sendable {
         shards.flatMap { shard in shard.head.withLock { $0.rows(from: minSeconds) } }
     }
 
+    /// Folds every shard's pending values into their digests (see ``Head/foldPendingValues()``), one
+    /// shard at a time, taking only that shard's lock: a flush does this before it holds writers off,
+    /// so that its drain has little left to fold.
+    func foldPendingValues() {
+        for shard in shards { shard.mutate { $0.foldPendingValues() } }
+    }
+
     /// Removes every bucket whose minute starts before `cutoffSeconds`; one set per shard. The shards
     /// drain (and rebuild what stays) half on each of two threads: a flush drains while it holds
     /// writers off (``CutLock``), so this is time every writer waits.
